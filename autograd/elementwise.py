@@ -1,0 +1,135 @@
+"""Elementwise primitives, shared by `Value` and `Tensor`.
+
+Each primitive is defined once: its forward for a float (``math``), its
+forward for an ndarray (NumPy), and beside them its local derivative with
+respect to each input. The derivative rules use only arithmetic, so the same
+rule runs on raw floats, raw arrays, or — for higher-order derivatives —
+on nodes. For tensors the binary rules are wrapped once to sum gradients
+back over broadcast dimensions.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd.graph import Node, Op
+
+
+class Elementwise:
+    """One elementwise primitive, as an `Op` for scalars and an `Op` for arrays.
+
+    ``domain`` says in words what inputs the scalar forward accepts; it is
+    quoted when a `Value` operation falls outside it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        glyph: str,
+        scalar: Callable[..., float],
+        array: Callable[..., np.ndarray],
+        *vjps: Callable[..., Any],
+        domain: str = "",
+    ) -> None:
+        self.scalar_forward = scalar
+        self.array_forward = array
+        self.domain = domain
+        self.scalar = Op(name, glyph, *vjps)
+        tensor_vjps = vjps if len(vjps) == 1 else tuple(_unbroadcast(i, v) for i, v in enumerate(vjps))
+        self.tensor = Op(name, glyph, *tensor_vjps)
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the dimensions NumPy broadcast to reach ``g.shape`` from ``shape``.
+
+    Works on ndarrays and on Tensors alike (it uses only their shared methods).
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if lead else g
+
+
+def _unbroadcast(index: int, vjp: Callable[..., Any]) -> Callable[..., Any]:
+    def fitted(g: Any, y: Any, *xs: Any) -> Any:
+        return sum_to(vjp(g, y, *xs), xs[index].shape)
+
+    return fitted
+
+
+def raw(x: Any) -> Any:
+    """The data behind a node, or ``x`` itself; for masks that are constants."""
+    return x.data if isinstance(x, Node) else x
+
+
+def _log(x: Any) -> Any:
+    if isinstance(x, Node):
+        return x.log()
+    return math.log(x) if isinstance(x, float) else np.log(x)
+
+
+def _sign(x: Any) -> Any:
+    x = raw(x)
+    return float((x > 0) - (x < 0)) if isinstance(x, float) else np.sign(x)
+
+
+def _scalar_relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _scalar_sigmoid(x: float) -> float:
+    # tanh form: never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
+    return 0.5 + 0.5 * math.tanh(0.5 * x)
+
+
+def _array_sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
+add = Elementwise(
+    "add", "+", operator.add, np.add,
+    lambda g, y, a, b: g,
+    lambda g, y, a, b: g,
+)
+sub = Elementwise(
+    "sub", "-", operator.sub, np.subtract,
+    lambda g, y, a, b: g,
+    lambda g, y, a, b: -g,
+)
+mul = Elementwise(
+    "mul", "×", operator.mul, np.multiply,
+    lambda g, y, a, b: g * b,
+    lambda g, y, a, b: g * a,
+)
+div = Elementwise(
+    "div", "/", operator.truediv, np.divide,
+    lambda g, y, a, b: g / b,
+    lambda g, y, a, b: -g * y / b,
+    domain="the divisor must not be zero",
+)
+pow = Elementwise(
+    "pow", "**", math.pow, np.power,
+    lambda g, y, a, b: g * b * a ** (b - 1),
+    lambda g, y, a, b: g * y * _log(a),
+    domain="a negative base needs an integer exponent, and a zero base a non-negative one",
+)
+neg = Elementwise("neg", "-", operator.neg, np.negative, lambda g, y, x: -g)
+exp = Elementwise("exp", "exp", math.exp, np.exp, lambda g, y, x: g * y, domain="the result overflows")
+log = Elementwise("log", "log", math.log, np.log, lambda g, y, x: g / x, domain="the argument must be positive")
+tanh = Elementwise("tanh", "tanh", math.tanh, np.tanh, lambda g, y, x: g * (1 - y * y))
+sigmoid = Elementwise(
+    "sigmoid", "σ", _scalar_sigmoid, _array_sigmoid, lambda g, y, x: g * y * (1 - y)
+)
+relu = Elementwise(
+    "relu", "ReLU", _scalar_relu, lambda x: np.maximum(x, 0), lambda g, y, x: g * (raw(y) > 0)
+)
+abs = Elementwise("abs", "|x|", math.fabs, np.abs, lambda g, y, x: g * _sign(x))

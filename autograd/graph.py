@@ -1,0 +1,234 @@
+"""The graph core shared by `Value` and `Tensor`.
+
+A node records the op that made it and the nodes it was made from. The walk
+below knows nothing about ops: it asks each op for one vector-Jacobian product
+per input (autodidact's `defvjp` style) and applies the chain rule.
+
+Nothing here points from an op back at the node it produced, so a graph holds
+no reference cycles and is freed by reference counting as soon as the last
+node is dropped — no work left for the cyclic garbage collector.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+VJP = Callable[..., Any]
+
+
+class DomainError(ArithmeticError):
+    """An operation was asked for a value (or derivative) outside its domain."""
+
+
+class Op:
+    """One kind of differentiable operation.
+
+    ``vjps[i](g, y, *xs)`` returns the gradient for input ``i`` given the
+    upstream gradient ``g``, the output ``y`` and the inputs ``xs``. During a
+    plain backward pass these are raw data (floats or ndarrays); with
+    ``create_graph=True`` they are nodes, so the same rule builds a
+    differentiable graph of the gradient.
+    """
+
+    __slots__ = ("glyph", "name", "vjps")
+
+    def __init__(self, name: str, glyph: str, *vjps: VJP) -> None:
+        self.name = name
+        self.glyph = glyph
+        self.vjps = vjps
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+class Node:
+    """A vertex of the computational graph: data, gradient, and how it was made.
+
+    Leaves have ``op is None`` and no inputs. Subclasses hold the data
+    (`Value`: a float, `Tensor`: an ndarray).
+    """
+
+    __slots__ = ("data", "grad", "inputs", "name", "op", "requires_grad")
+
+    def __init__(self, data: Any, requires_grad: bool, name: str | None) -> None:
+        self.data = data
+        self.grad = None
+        self.requires_grad = requires_grad
+        self.op: Op | None = None
+        self.inputs: tuple[Node, ...] = ()
+        self.name = name
+
+    @classmethod
+    def _result(cls, data: Any, op: Op, inputs: tuple[Node, ...]) -> Node:
+        """A new node for ``data``; records ``op`` when any input needs a gradient."""
+        node = cls.__new__(cls)
+        node.data = data
+        node.grad = cls._grad_zero
+        node.name = None
+        node.requires_grad = False
+        node.op = None
+        node.inputs = ()
+        if _recording:
+            for x in inputs:
+                if x.requires_grad:
+                    node.requires_grad = True
+                    node.op = op
+                    node.inputs = inputs
+                    break
+        return node
+
+    # What `.grad` holds before any backward pass; subclasses choose.
+    _grad_zero: Any = None
+
+    def zero_grad(self) -> None:
+        """Reset this node's gradient (as before any backward pass)."""
+        self.grad = self._grad_zero
+
+    def _seed(self) -> Any:
+        """The gradient of this node with respect to itself (d out / d out)."""
+        raise NotImplementedError
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this node, accumulating into ``.grad``.
+
+        Every node of the graph that requires a gradient — leaves and
+        intermediate nodes alike, so the graph can be drawn with its gradients —
+        has the new gradient *added* to its ``.grad``. Calling ``backward()``
+        twice therefore adds the same amount twice (the graph is kept); call
+        ``zero_grad()`` in between to start afresh.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this node does not require a gradient and has no graph "
+                "(it was made from constants only, or inside no_grad())"
+            )
+        seed = self._seed() if grad is None else self._check_seed(grad)
+        for node, g in backprop(self, seed, create_graph=False).items():
+            node.grad = g if node.grad is None else node.grad + g
+
+    def _check_seed(self, grad: Any) -> Any:
+        return grad
+
+
+def toposort(root: Node) -> list[Node]:
+    """Interior nodes reachable from ``root`` that need gradients, outputs first.
+
+    Iterative depth-first search, so graph depth is not limited by Python's
+    recursion limit.
+    """
+    order: list[Node] = []
+    visited = {root}
+    stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root.inputs))]
+    while stack:
+        node, pending = stack[-1]
+        for x in pending:
+            if x.inputs and x not in visited:
+                visited.add(x)
+                stack.append((x, iter(x.inputs)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
+    """Gradients of ``root`` (seeded with ``seed``) for every node that needs one.
+
+    With ``create_graph`` the op rules receive nodes instead of raw data, so the
+    returned gradients are themselves differentiable nodes.
+    """
+    grads: dict[Node, Any] = {root: seed}
+    get = grads.get
+    with _grad_mode(create_graph):
+        for node in toposort(root):
+            g = grads[node]
+            xs = node.inputs
+            try:
+                if len(xs) == 2 and not create_graph:
+                    # Fast path for the most common node: it spares the per-node
+                    # argument tuple and zip of the general loop (~30% of the walk).
+                    a, b = xs
+                    y, a_data, b_data = node.data, a.data, b.data
+                    vjp_a, vjp_b = node.op.vjps
+                    if a.requires_grad:
+                        ga = vjp_a(g, y, a_data, b_data)
+                        prev = get(a)
+                        grads[a] = ga if prev is None else prev + ga
+                    if b.requires_grad:
+                        gb = vjp_b(g, y, a_data, b_data)
+                        prev = get(b)
+                        grads[b] = gb if prev is None else prev + gb
+                    continue
+                args = (g, node, *xs) if create_graph else (g, node.data, *[x.data for x in xs])
+                for x, vjp in zip(xs, node.op.vjps):
+                    if x.requires_grad:
+                        gx = vjp(*args)
+                        prev = get(x)
+                        grads[x] = gx if prev is None else prev + gx
+            except (ArithmeticError, ValueError) as error:
+                raise _domain_error(node, error) from error
+    return grads
+
+
+def _domain_error(node: Node, error: Exception) -> DomainError:
+    if isinstance(error, DomainError):
+        return error
+    values = ", ".join(_short(x.data) for x in node.inputs)
+    return DomainError(f"backward of {node.op.name}({values}): derivative is undefined ({error})")
+
+
+def _short(data: Any) -> str:
+    shape = getattr(data, "shape", None)
+    return f"<array {shape}>" if shape else repr(data)
+
+
+def grad(
+    output: Node,
+    inputs: Node | Sequence[Node],
+    grad_output: Any = None,
+    create_graph: bool = False,
+) -> Any:
+    """Gradients of ``output`` with respect to ``inputs``, without touching ``.grad``.
+
+    Returns one gradient per input (a single one when ``inputs`` is a node).
+    With ``create_graph=True`` the gradients are nodes that can be
+    differentiated again, e.g. ``grad(grad(y, x, create_graph=True), x)``.
+    An input that ``output`` does not depend on gets a zero gradient.
+    """
+    single = isinstance(inputs, Node)
+    targets = [inputs] if single else list(inputs)
+    if not output.requires_grad:
+        raise RuntimeError("grad(): the output does not require a gradient and has no graph")
+    seed = output._seed() if grad_output is None else output._check_seed(grad_output)
+    if create_graph:
+        seed = type(output)._constant_like(seed, output)
+    grads = backprop(output, seed, create_graph)
+    results = [grads[x] if x in grads else x._zeros(create_graph) for x in targets]
+    return results[0] if single else results
+
+
+_recording = True
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    global _recording
+    previous, _recording = _recording, enabled
+    try:
+        yield
+    finally:
+        _recording = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Context manager: operations inside record no graph (as ``torch.no_grad``)."""
+    return _grad_mode(False)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record a graph."""
+    return _recording

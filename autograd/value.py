@@ -1,0 +1,147 @@
+"""`Value`: a scalar node, the engine of the book's chapter-5 graphs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd import elementwise as ew
+from autograd.graph import DomainError, Node
+
+Number = int | float
+
+
+class Value(Node):
+    """A scalar that remembers how it was computed.
+
+    >>> apple, count, tax = Value(100.0), Value(2.0), Value(1.1)
+    >>> price = apple * count * tax
+    >>> price.backward()
+    >>> round(apple.grad, 10), count.grad, tax.grad
+    (2.2, 110.00000000000001, 200.0)
+
+    Scalar operations outside their domain (``log`` of a non-positive number,
+    division by zero, a negative base with a fractional exponent, ``exp``
+    overflow) raise `DomainError` naming the operation and its inputs; so does
+    a backward pass through an undefined derivative (``x ** 0.5`` at 0).
+    """
+
+    __slots__ = ()
+    _grad_zero = 0.0
+
+    def __init__(self, data: Number, name: str | None = None, requires_grad: bool = True) -> None:
+        if isinstance(data, Node):
+            raise TypeError("Value(): data is already a node; use it directly or take .data")
+        try:
+            value = float(data)
+        except (TypeError, ValueError):
+            raise TypeError(f"Value(): data must be a real number, got {data!r}") from None
+        super().__init__(value, requires_grad, name)
+        self.grad = 0.0
+
+    def __repr__(self) -> str:
+        label = f", name={self.name!r}" if self.name else ""
+        return f"Value(data={self.data:g}, grad={self.grad:g}{label})"
+
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- graph core hooks -------------------------------------------------
+    def _seed(self) -> float:
+        return 1.0
+
+    def _check_seed(self, grad: Any) -> float:
+        return float(grad)
+
+    @classmethod
+    def _constant_like(cls, data: Any, like: Node) -> Value:
+        return cls(data, requires_grad=False)
+
+    def _zeros(self, as_node: bool) -> Any:
+        return Value(0.0, requires_grad=False) if as_node else 0.0
+
+    # -- operations ---------------------------------------------------------
+    def _unary(self, prim: ew.Elementwise) -> Value:
+        try:
+            data = prim.scalar_forward(self.data)
+        except (ArithmeticError, ValueError) as error:
+            raise _domain_error(prim, (self,), error) from None
+        return self._result(data, prim.scalar, (self,))
+
+    def _binary(self, prim: ew.Elementwise, other: Any) -> Value:
+        if other.__class__ is not Value:
+            other = _lift(other)
+        try:
+            data = prim.scalar_forward(self.data, other.data)
+        except (ArithmeticError, ValueError) as error:
+            raise _domain_error(prim, (self, other), error) from None
+        return self._result(data, prim.scalar, (self, other))
+
+    def __add__(self, other: Value | Number) -> Value:
+        return self._binary(ew.add, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _lift(other)._binary(ew.add, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return self._binary(ew.sub, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _lift(other)._binary(ew.sub, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return self._binary(ew.mul, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _lift(other)._binary(ew.mul, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return self._binary(ew.div, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _lift(other)._binary(ew.div, self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        return self._binary(ew.pow, other)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _lift(other)._binary(ew.pow, self)
+
+    def __neg__(self) -> Value:
+        return self._unary(ew.neg)
+
+    def exp(self) -> Value:
+        return self._unary(ew.exp)
+
+    def log(self) -> Value:
+        return self._unary(ew.log)
+
+    def tanh(self) -> Value:
+        return self._unary(ew.tanh)
+
+    def sigmoid(self) -> Value:
+        return self._unary(ew.sigmoid)
+
+    def relu(self) -> Value:
+        return self._unary(ew.relu)
+
+    def __abs__(self) -> Value:
+        return self._unary(ew.abs)
+
+    abs = __abs__
+
+
+def _domain_error(prim: ew.Elementwise, inputs: tuple[Value, ...], error: Exception) -> DomainError:
+    args = ", ".join(f"{x.data:g}" for x in inputs)
+    return DomainError(f"{prim.scalar.name}({args}) is undefined: {prim.domain or error}")
+
+
+def _lift(x: Any) -> Value:
+    """Python numbers become constant leaves, so every op input is a node."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"cannot combine a Value with a {type(x).__name__}")
+    return Value(x, requires_grad=False)

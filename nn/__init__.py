@@ -1,0 +1,1 @@
+"""Neural-network layers built on autograd, and the book's manual layers."""

@@ -1,0 +1,1 @@
+"""Book-style computational-graph drawings: values above the arrows, gradients below."""
