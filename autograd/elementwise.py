@@ -122,9 +122,15 @@ pow = Elementwise(
     lambda g, y, a, b: g * y * _log(a),
     domain="a negative base needs an integer exponent, and a zero base a non-negative one",
 )
+reciprocal = Elementwise(
+    "reciprocal", "/", lambda x: 1.0 / x, np.reciprocal, lambda g, y, x: -g * y * y,
+    domain="the argument must not be zero",
+)
 neg = Elementwise("neg", "-", operator.neg, np.negative, lambda g, y, x: -g)
 exp = Elementwise("exp", "exp", math.exp, np.exp, lambda g, y, x: g * y, domain="the result overflows")
-log = Elementwise("log", "log", math.log, np.log, lambda g, y, x: g / x, domain="the argument must be positive")
+log = Elementwise(
+    "log", "log", math.log, np.log, lambda g, y, x: g / x, domain="the argument must be positive"
+)
 tanh = Elementwise("tanh", "tanh", math.tanh, np.tanh, lambda g, y, x: g * (1 - y * y))
 sigmoid = Elementwise(
     "sigmoid", "σ", _scalar_sigmoid, _array_sigmoid, lambda g, y, x: g * y * (1 - y)

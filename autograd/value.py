@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
 from autograd import elementwise as ew
-from autograd.graph import DomainError, Node
+from autograd.graph import DomainError, Node, Op
 
 Number = int | float
 
@@ -112,6 +114,24 @@ class Value(Node):
     def __neg__(self) -> Value:
         return self._unary(ew.neg)
 
+    def reciprocal(self) -> Value:
+        """1 / self as one node (the book's ``/`` node)."""
+        return self._unary(ew.reciprocal)
+
+    @staticmethod
+    def sum(values: Iterable[Value | Number], name: str | None = None) -> Value:
+        """The sum of many values as a single ``+`` node with one input each.
+
+        Python's builtin ``sum`` works too, but draws as a chain of binary ``+``.
+        """
+        inputs = tuple(_lift(v) for v in values)
+        if not inputs:
+            raise ValueError("Value.sum(): needs at least one value")
+        total = math.fsum(x.data for x in inputs)
+        node = Value._result(total, Op("add", "+", *[_pass_gradient] * len(inputs)), inputs)
+        node.name = name
+        return node
+
     def exp(self) -> Value:
         return self._unary(ew.exp)
 
@@ -131,6 +151,10 @@ class Value(Node):
         return self._unary(ew.abs)
 
     abs = __abs__
+
+
+def _pass_gradient(g: Any, y: Any, *xs: Any) -> Any:
+    return g
 
 
 def _domain_error(prim: ew.Elementwise, inputs: tuple[Value, ...], error: Exception) -> DomainError:
