@@ -1,16 +1,29 @@
-"""scratchgrad's autograd: computational graphs with backpropagation."""
+"""scratchgrad's autograd: computational graphs with backpropagation.
 
-from autograd.graph import DomainError, Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
+`Value` (a float) and `Tensor` (an ndarray) are two kinds of node on one graph
+core (`graph.py`): every operation records its inputs and its local derivative,
+and ``backward()`` applies the chain rule in topological order.
+"""
+
+from autograd.errors import DomainError, ShapeError
+from autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
+from autograd.losses import log_softmax, softmax, softmax_cross_entropy
+from autograd.tensor import Tensor
 from autograd.value import Value
 
 __all__ = [
     "DomainError",
     "Node",
     "Op",
+    "ShapeError",
+    "Tensor",
     "Value",
     "backprop",
     "grad",
     "is_grad_enabled",
+    "log_softmax",
     "no_grad",
+    "softmax",
+    "softmax_cross_entropy",
     "toposort",
 ]

@@ -15,11 +15,9 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from autograd.errors import DomainError
+
 VJP = Callable[..., Any]
-
-
-class DomainError(ArithmeticError):
-    """An operation was asked for a value (or derivative) outside its domain."""
 
 
 class Op:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import elementwise as ew
-from autograd.graph import DomainError, Node, Op
+from autograd.errors import DomainError
+from autograd.graph import Node, Op
 
 Number = int | float
 

@@ -1,0 +1,251 @@
+"""`Tensor`: a NumPy-array node on the same graph core as `Value`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import array_ops, losses
+from autograd import elementwise as ew
+from autograd.errors import ShapeError
+from autograd.graph import Node
+
+ArrayLike = Any
+
+
+class Tensor(Node):
+    """An ndarray that remembers how it was computed (PyTorch habits, NumPy semantics).
+
+    ``Tensor(data, requires_grad=False, name=None, dtype=None)``: lists and
+    numbers become float32 unless ``dtype`` says otherwise; a floating ndarray
+    keeps its dtype and is wrapped without a copy. A float32 graph stays
+    float32 forward and backward: Python numbers and arrays combined with a
+    tensor take its dtype, and two tensors of different dtypes are refused
+    rather than silently promoted.
+    """
+
+    __slots__ = ()
+    _grad_zero = None
+    # Make NumPy hand `ndarray <op> Tensor` to our reflected operators.
+    __array_ufunc__ = None
+
+    def __init__(
+        self, data: ArrayLike, requires_grad: bool = False, name: str | None = None, dtype: Any = None
+    ) -> None:
+        if isinstance(data, Node):
+            raise TypeError("Tensor(): data is already a node; use .detach() or .data")
+        if dtype is None and not (isinstance(data, np.ndarray | np.floating) and data.dtype.kind == "f"):
+            dtype = np.float32
+        array = np.asarray(data, dtype=dtype)
+        if array.dtype.kind != "f":
+            raise TypeError(f"Tensor(): dtype must be floating, got {array.dtype}")
+        super().__init__(array, requires_grad, name)
+
+    # -- NumPy-like properties ----------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied, as in PyTorch)."""
+        return np.asarray(self.data)
+
+    def detach(self) -> Tensor:
+        """The same data as a new leaf outside the graph."""
+        return Tensor(self.data, dtype=self.dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self.data), precision=4, separator=", ", threshold=20)
+        extras = "".join(
+            [
+                f", dtype={self.dtype}" if self.dtype != np.float32 else "",
+                f", op={self.op.name}" if self.op else "",
+                ", requires_grad=True" if self.requires_grad and not self.op else "",
+                f", name={self.name!r}" if self.name else "",
+            ]
+        )
+        return f"Tensor({body}{extras})"
+
+    # -- graph core hooks ---------------------------------------------------
+    def _seed(self) -> np.ndarray:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"backward(): the output has shape {self.shape}; a gradient can be created implicitly "
+                "only for a scalar output. Pass the seed, e.g. backward(np.ones_like(out.data))"
+            )
+        return np.ones_like(self.data)
+
+    def _check_seed(self, grad: Any) -> np.ndarray:
+        seed = np.asarray(raw_data(grad), dtype=self.dtype)
+        if seed.shape != self.shape:
+            raise ShapeError(f"backward(): seed gradient has shape {seed.shape}, output has shape {self.shape}")
+        return seed
+
+    @classmethod
+    def _constant_like(cls, data: Any, like: Node) -> Tensor:
+        return cls(data, dtype=like.data.dtype)
+
+    def _zeros(self, as_node: bool) -> Any:
+        zeros = np.zeros_like(self.data)
+        return Tensor(zeros) if as_node else zeros
+
+    # -- elementwise operations (rules shared with Value) -------------------
+    def _unary(self, prim: ew.Elementwise) -> Tensor:
+        return self._result(prim.array_forward(self.data), prim.tensor, (self,))
+
+    def _binary(self, prim: ew.Elementwise, other: Any) -> Tensor:
+        if other.__class__ is not Tensor:
+            other = lift(other, self)
+        a, b = self.data, other.data
+        if a.dtype is not b.dtype and a.dtype != b.dtype:
+            raise TypeError(
+                f"{prim.tensor.name}: dtype mismatch {a.dtype} vs {b.dtype}; convert one with .astype()"
+            )
+        try:
+            data = prim.array_forward(a, b)
+        except ValueError:
+            raise ShapeError(f"{prim.tensor.name}: cannot broadcast shapes {a.shape} and {b.shape}") from None
+        return self._result(data, prim.tensor, (self, other))
+
+    def _reflected(self, prim: ew.Elementwise, other: Any) -> Tensor:
+        return lift(other, self)._binary(prim, self)
+
+    def __add__(self, other: Any) -> Tensor:
+        return self._binary(ew.add, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return self._reflected(ew.add, other)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return self._binary(ew.sub, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._reflected(ew.sub, other)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return self._binary(ew.mul, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return self._reflected(ew.mul, other)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return self._binary(ew.div, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return self._reflected(ew.div, other)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return self._binary(ew.pow, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return self._reflected(ew.pow, other)
+
+    def __neg__(self) -> Tensor:
+        return self._unary(ew.neg)
+
+    def exp(self) -> Tensor:
+        return self._unary(ew.exp)
+
+    def log(self) -> Tensor:
+        return self._unary(ew.log)
+
+    def tanh(self) -> Tensor:
+        return self._unary(ew.tanh)
+
+    def sigmoid(self) -> Tensor:
+        return self._unary(ew.sigmoid)
+
+    def relu(self) -> Tensor:
+        return self._unary(ew.relu)
+
+    def reciprocal(self) -> Tensor:
+        return self._unary(ew.reciprocal)
+
+    def __abs__(self) -> Tensor:
+        return self._unary(ew.abs)
+
+    abs = __abs__
+
+    # -- array operations (autograd/array_ops.py) and losses -----------------
+    def __matmul__(self, other: Any) -> Tensor:
+        return array_ops.matmul(self, lift(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return array_ops.matmul(lift(other, self), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return array_ops.index(self, index)
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return array_ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return array_ops.mean(self, axis, keepdims)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return array_ops.max(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return array_ops.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return array_ops.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes)
+
+    @property
+    def T(self) -> Tensor:
+        return array_ops.transpose(self, ())
+
+    @property
+    def mT(self) -> Tensor:
+        """Transpose of the last two axes (matrix transpose of each batch element)."""
+        axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
+        return array_ops.transpose(self, axes)
+
+    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
+        return array_ops.broadcast_to(self, tuple(shape))
+
+    def clip(self, low: float | None, high: float | None) -> Tensor:
+        return array_ops.clip(self, low, high)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return array_ops.astype(self, np.dtype(dtype))
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return losses.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return losses.log_softmax(self, axis)
+
+
+def raw_data(x: Any) -> Any:
+    return x.data if isinstance(x, Node) else x
+
+
+def lift(x: Any, like: Tensor) -> Tensor:
+    """Numbers and arrays become constant tensors of ``like``'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
+    return Tensor(x, dtype=like.data.dtype)
+
