@@ -6,6 +6,7 @@ and ``backward()`` applies the chain rule in topological order.
 """
 
 from autograd.errors import DomainError, ShapeError
+from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
 from autograd.losses import log_softmax, softmax, softmax_cross_entropy
 from autograd.tensor import Tensor
@@ -13,6 +14,8 @@ from autograd.value import Value
 
 __all__ = [
     "DomainError",
+    "GradcheckError",
+    "GradcheckReport",
     "Node",
     "Op",
     "ShapeError",
@@ -20,6 +23,7 @@ __all__ = [
     "Value",
     "backprop",
     "grad",
+    "gradcheck",
     "is_grad_enabled",
     "log_softmax",
     "no_grad",

@@ -42,8 +42,9 @@ def matmul(a: Node, b: Node) -> Node:
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != inner_b:
         raise ShapeError(f"matmul: {a.shape} @ {b.shape} (inner dimensions {a.shape[-1]} and {inner_b} differ)")
-    if a.ndim == 1:  # a vector on the left: a row, removed again after the product
-        return reshape(matmul(reshape(a, (1, -1)), b), b.shape[:-2] + b.shape[-1:])
+    if a.ndim == 1:  # a vector on the left: a row, whose axis is removed again after the product
+        out = matmul(reshape(a, (1, -1)), b)
+        return reshape(out, out.shape[:-2] + out.shape[-1:] if b.ndim > 1 else ())
     if b.ndim == 1:
         return reshape(matmul(a, reshape(b, (-1, 1))), a.shape[:-1])
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,11 +35,9 @@ class Value(Node):
     def __init__(self, data: Number, name: str | None = None, requires_grad: bool = True) -> None:
         if isinstance(data, Node):
             raise TypeError("Value(): data is already a node; use it directly or take .data")
-        try:
-            value = float(data)
-        except (TypeError, ValueError):
-            raise TypeError(f"Value(): data must be a real number, got {data!r}") from None
-        super().__init__(value, requires_grad, name)
+        if not isinstance(data, numbers.Real):
+            raise TypeError(f"Value(): data must be a real number, got {data!r}")
+        super().__init__(float(data), requires_grad, name)
         self.grad = 0.0
 
     def __repr__(self) -> str:
