@@ -52,7 +52,7 @@ class Node:
 
     def __init__(self, data: Any, requires_grad: bool, name: str | None) -> None:
         self.data = data
-        self.grad = None
+        self.grad = self._grad_zero
         self.requires_grad = requires_grad
         self.op: Op | None = None
         self.inputs: tuple[Node, ...] = ()

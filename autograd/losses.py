@@ -46,42 +46,50 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
     backward pass is ``(softmax(logits) - onehot) / N``.
     """
     x = logits.data
-    batched = x.reshape(-1, x.shape[-1]) if x.ndim == 1 else x
-    if batched.ndim != 2:
+    if x.ndim not in (1, 2):
         raise ShapeError(f"softmax_cross_entropy: logits must be (N, C) or (C,), got {x.shape}")
+    rows = x.reshape(1, -1) if x.ndim == 1 else x
+    n = rows.shape[0]
     target = np.asarray(target.data if isinstance(target, Node) else target)
-    onehot = _one_hot(target, batched.shape, x.shape).astype(x.dtype, copy=False)
-    n = batched.shape[0]
-    log_p = _stable_log_softmax(batched, axis=1)
-    loss = -(log_p * onehot).sum() / n
-    p = np.exp(log_p).reshape(x.shape)
-    onehot = onehot.reshape(x.shape)
+    shifted = rows - rows.max(axis=1, keepdims=True)  # shifting by the max cannot overflow
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    p = e / total
+    if target.shape == x.shape and target.dtype.kind == "f":
+        onehot = target.reshape(rows.shape).astype(x.dtype, copy=False)
+        loss = (np.log(total).sum() - (onehot * shifted).sum()) / n
+        delta = p - onehot
+    else:
+        labels = _class_indices(target, rows.shape, x.shape)
+        picked = np.arange(n), labels
+        loss = (np.log(total).sum() - shifted[picked].sum()) / n  # -log p_t = log S - (a_t - max)
+        delta = p  # p - onehot, without building the one-hot matrix
+        delta[picked] -= 1
+    delta = delta.reshape(x.shape)
 
     def grad(g: Any, y: Any, x: Any) -> Any:
-        probs = softmax(x, axis=-1) if isinstance(x, Node) else p  # create_graph needs p as a node
-        return (probs - onehot) * (g / n)
+        if isinstance(x, Node):  # create_graph: softmax(x) - onehot, with softmax(x) as a node
+            probs = softmax(x, axis=-1)
+            return (probs - (probs.data - delta)) * (g / n)
+        return delta * (g / n)
 
     op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
     return logits._result(np.asarray(loss, dtype=x.dtype), op, (logits,))
 
 
-def _one_hot(target: np.ndarray, batched: tuple[int, int], shape: tuple[int, ...]) -> np.ndarray:
-    n, classes = batched
-    if target.shape == shape and target.dtype.kind == "f":
-        return target.reshape(batched)
+def _class_indices(target: np.ndarray, rows: tuple[int, int], shape: tuple[int, ...]) -> np.ndarray:
+    n, classes = rows
     if target.dtype.kind not in "iu":
         raise ShapeError(
             f"softmax_cross_entropy: target must be one-hot of shape {shape} or integer class indices, "
             f"got {target.dtype} of shape {target.shape}"
         )
-    indices = target.reshape(-1)
-    if indices.shape[0] != n:
-        raise ShapeError(f"softmax_cross_entropy: {indices.shape[0]} class indices for {n} rows of logits {shape}")
-    if indices.size and (indices.min() < 0 or indices.max() >= classes):
+    labels = target.reshape(-1)
+    if labels.shape[0] != n:
+        raise ShapeError(f"softmax_cross_entropy: {labels.shape[0]} class indices for {n} rows of logits {shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ShapeError(f"softmax_cross_entropy: class index out of range 0..{classes - 1}")
-    onehot = np.zeros(batched)
-    onehot[np.arange(n), indices] = 1
-    return onehot
+    return labels
 
 
 def _exp(x: Any) -> Any:

@@ -38,7 +38,6 @@ class Value(Node):
         if not isinstance(data, numbers.Real):
             raise TypeError(f"Value(): data must be a real number, got {data!r}")
         super().__init__(float(data), requires_grad, name)
-        self.grad = 0.0
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""
@@ -166,6 +165,13 @@ def _lift(x: Any) -> Value:
     """Python numbers become constant leaves, so every op input is a node."""
     if isinstance(x, Value):
         return x
+    if x.__class__ is float or x.__class__ is int:  # the common case: skip __init__'s type checks
+        constant = _new_value(Value)
+        Node.__init__(constant, float(x), False, None)
+        return constant
     if isinstance(x, Node):
         raise TypeError(f"cannot combine a Value with a {type(x).__name__}")
     return Value(x, requires_grad=False)
+
+
+_new_value = object.__new__

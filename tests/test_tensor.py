@@ -114,6 +114,10 @@ def test_second_derivative_through_fused_loss():
     g = grad(softmax_cross_entropy(x, np.array([0, 2])), x, create_graph=True)
     gradcheck(lambda x: (grad(softmax_cross_entropy(x, np.array([0, 2])), x, create_graph=True) ** 2).sum(), [x])
     assert g.requires_grad
+    np.testing.assert_allclose(g.data, grad(softmax_cross_entropy(x, np.array([0, 2])), x), rtol=1e-12)
+    onehot = np.eye(3)[[0, 2]]
+    g_onehot = grad(softmax_cross_entropy(x, onehot), x, create_graph=True)
+    np.testing.assert_allclose(g_onehot.data, g.data, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
