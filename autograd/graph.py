@@ -116,6 +116,8 @@ def toposort(root: Node) -> list[Node]:
     Iterative depth-first search, so graph depth is not limited by Python's
     recursion limit.
     """
+    if root.op is None:  # a leaf: nothing to walk
+        return []
     order: list[Node] = []
     visited = {root}
     stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root.inputs))]

@@ -138,3 +138,14 @@ def test_graph_is_freed_by_reference_counting_alone():
         assert gc.collect() == 0  # nothing was left for the cyclic collector
     finally:
         gc.enable()
+
+
+def test_backward_and_grad_on_a_leaf():
+    x = Value(3.0)
+    x.backward()
+    assert x.grad == 1.0
+    assert grad(x, x) == 1.0
+    t = Tensor(np.ones(()), requires_grad=True)
+    t.backward()
+    assert t.grad == 1.0
+    assert toposort(x) == []
