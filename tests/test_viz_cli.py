@@ -1,0 +1,115 @@
+"""python -m viz: expressions and book figures to files; every mistake is one line, status 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+from viz.cli import main
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_expression_to_svg(tmp_path, capsys):
+    path = tmp_path / "graph.svg"
+    status, out, err = run(capsys, "x*y + exp(z)/-x", "--set", "x=2", "y=3", "z=4", "-o", path)
+    assert (status, err) == (0, "")
+    assert out == f"wrote {path}\n"
+    svg = path.read_text(encoding="utf-8")
+    assert ">exp</text>" in svg and 'fill="red"' in svg  # gradients drawn: backward ran
+
+
+def test_expression_starting_with_minus_and_set_repeated(tmp_path, capsys):
+    path = tmp_path / "graph.dot"
+    status, _, err = run(capsys, "-x*y", "--set", "x=2", "--set", "y=3", "-o", path)
+    assert (status, err) == (0, "")
+    dot = path.read_text(encoding="utf-8")
+    assert "label=<x>" in dot and "label=<y>" in dot and "<TD>-6</TD>" in dot
+
+
+def test_numbers_only_expression_is_drawn_without_gradients(tmp_path, capsys):
+    path = tmp_path / "six.dot"
+    assert run(capsys, "2*3", "-o", path)[0] == 0
+    assert "<TD>6</TD>" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["q*x", "--set", "x=1"], "error: unknown name 'q' (set it with --set q=...)"),
+        (["x*y", "--set", "x=1"], "error: unknown name 'y' (set it with --set y=...)"),
+        (["x", "--set", "x"], "expected NAME=NUMBER"),
+        (["x", "--set", "x=abc"], "'abc' is not a number"),
+        (["x", "--set", "2x=1"], "expected NAME=NUMBER"),
+        (["x", "--set", "x=nan"], "finite number"),
+        (["x", "--set", "x=1", "x=2"], "'x' is set twice"),
+        (["foo(x)", "--set", "x=1"], "unknown function 'foo'"),
+        (["__import__('os').system('touch pwned')"], "only the functions"),
+        (["x.y", "--set", "x=1"], "attribute access"),
+        (["x +", "--set", "x=1"], "syntax error"),
+        (["x" * 2001], "too long"),
+        (["-" * 150 + "x", "--set", "x=1"], "nested too deeply"),
+        (["log(x)", "--set", "x=-1"], "log(-1) is undefined"),
+        (["x ** 0.5", "--set", "x=0"], "derivative is undefined"),
+        (["x", "--set", "x=1", "--bogus"], "unrecognized arguments"),
+        ([], "give the expression first"),
+        (["book", "pear"], "invalid choice: 'pear'"),
+        (["book", "apple-tax", "--symbolic"], "only for softmax-with-loss"),
+        (["book", "apple-tax", "--lang", "fr"], "invalid choice: 'fr'"),
+    ],
+)
+def test_mistakes_give_one_line_and_status_2(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, *args, "-o", tmp_path / "out.svg")
+    assert status == 2
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert message in err
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written (and no 'pwned' file)
+
+
+def test_output_extension_and_missing_output_are_usage_errors(tmp_path, capsys):
+    assert run(capsys, "x", "--set", "x=1", "-o", tmp_path / "out.jpg")[:2] == (2, "")
+    status, _, err = run(capsys, "x", "--set", "x=1")
+    assert status == 2 and "-o/--output" in err
+    assert run(capsys)[:2] == (2, "")  # nothing at all
+
+
+def test_missing_graphviz_is_one_line_status_1_and_keeps_the_dot(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, _, err = run(capsys, "x*y", "--set", "x=1", "y=2", "-o", tmp_path / "out.svg")
+    assert status == 1
+    assert err.count("\n") == 1 and "apt-get install graphviz" in err
+    assert (tmp_path / "out.dot").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["apple-tax"], "사과의 개수"),
+        (["apple-orange", "--lang", "en"], "orange count"),
+        (["softmax-with-loss", "--symbolic"], "1/S"),
+    ],
+)
+def test_book_figures(tmp_path, capsys, args, text):
+    path = tmp_path / "figure.dot"
+    status, _, err = run(capsys, "book", *args, "-o", path)
+    assert (status, err) == (0, "")
+    assert text in path.read_text(encoding="utf-8")
+
+
+def test_real_interpreter_happy_path_and_error_without_traceback(tmp_path):
+    path = tmp_path / "g.png"
+    ok = subprocess.run([sys.executable, "-m", "viz", "relu(x)*y", "--set", "x=2", "y=3", "-o", str(path)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert path.read_bytes().startswith(b"\x89PNG")
+    bad = subprocess.run([sys.executable, "-m", "viz", "log(x)", "--set", "x=0", "-o", str(tmp_path / "b.svg")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr == "error: log(0) is undefined: the argument must be positive\n"
+    assert "Traceback" not in bad.stderr

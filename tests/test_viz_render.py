@@ -1,0 +1,76 @@
+"""viz.render and viz.draw: files through Graphviz, and what happens without it."""
+
+import graphviz
+import pytest
+
+import viz
+from autograd import Value
+from viz import book
+
+
+@pytest.fixture
+def product():
+    x, y = Value(2.0, name="사과"), Value(3.0, name="y")
+    z = x * y
+    z.backward()
+    return z
+
+
+@pytest.mark.parametrize(
+    ("name", "texts"),
+    [
+        ("apple-tax", ["사과", "사과의 개수", "소비세", "지불 금액", "220", "2.2"]),
+        ("apple-orange", ["귤", "귤의 개수", "715", "3.3", "165"]),
+        ("softmax-with-loss", ["Softmax", "Cross Entropy Error", "0.3057", "&#45;0.2634"]),
+    ],
+)
+def test_book_figures_render_to_svg(tmp_path, name, texts):
+    figure = book.figure(name)
+    path = viz.render(figure.root, tmp_path / f"{name}.svg", **figure.options())
+    svg = path.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml")
+    for text in texts:
+        assert f">{text}</text>" in svg
+    assert 'fill="red"' in svg
+
+
+@pytest.mark.parametrize(("suffix", "magic"), [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".SVG", b"<?xml")])
+def test_the_extension_picks_the_format(tmp_path, product, suffix, magic):
+    path = viz.render(product, tmp_path / f"graph{suffix}")
+    assert path.read_bytes().startswith(magic)
+    assert list(tmp_path.iterdir()) == [path]  # no stray .dot next to it
+
+
+def test_dot_files_need_no_graphviz(tmp_path, product, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    path = viz.render(product, tmp_path / "graph.dot")
+    assert path.read_text(encoding="utf-8") == viz.to_dot(product)
+
+
+def test_unknown_extension_is_refused(tmp_path, product):
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.dot"):
+        viz.render(product, tmp_path / "graph.jpg")
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_dot_program_says_how_to_install_and_keeps_the_dot_text(tmp_path, product, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere
+    with pytest.raises(viz.GraphvizNotFound) as caught:
+        viz.render(product, tmp_path / "out.svg")
+    message = str(caught.value)
+    assert "apt-get install graphviz" in message
+    assert "brew install graphviz" in message
+    assert "conda install graphviz" in message
+    assert "\n" not in message
+    assert caught.value.dot_file == tmp_path / "out.dot"
+    assert (tmp_path / "out.dot").read_text(encoding="utf-8") == viz.to_dot(product)
+    assert not (tmp_path / "out.svg").exists()
+
+
+def test_draw_shows_inline_in_jupyter(product):
+    source = viz.draw(product, gradients=False)
+    assert isinstance(source, graphviz.Source)
+    assert source.source == viz.to_dot(product, gradients=False)
+    svg = source._repr_mimebundle_()["image/svg+xml"]  # what Jupyter calls to display it
+    assert ">사과</text>" in svg
+    assert 'fill="red"' not in svg
