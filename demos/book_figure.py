@@ -1,0 +1,53 @@
+"""Shared by the book-figure demos: compute a figure, print its numbers, draw it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import viz
+from autograd import Node
+from viz.book import LANGUAGES, Figure, figure
+from viz.format import number
+
+
+def leaves(root: Node) -> list[Node]:
+    """The graph's named inputs, left to right as the figure lists them."""
+    found: list[Node] = []
+    seen: set[Node] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.op is None:
+            if node.name:
+                found.append(node)
+        else:
+            stack.extend(reversed(node.inputs))
+    return found
+
+
+def report(title: str, fig: Figure) -> str:
+    lines = [title, f"  {fig.root.name or 'output'} = {number(fig.root.data)}"]
+    lines += [f"  d {fig.root.name or 'output'} / d {x.name} = {number(x.grad)}" for x in leaves(fig.root)
+              if x.requires_grad]
+    return "\n".join(lines)
+
+
+def main(name: str, title: str, argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=f"The book's {title}: print the numbers and draw the graph.")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the image (default: out)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="ko", help="labels in Korean (the book) or English")
+    parser.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
+    args = parser.parse_args(argv)
+    fig = figure(name, lang=args.lang)
+    print(report(title, fig))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = viz.render(fig.root, args.out / f"{name}.{args.format}", **fig.options())
+    print(f"  drawn: {path}")
+    if name == "softmax-with-loss":
+        symbolic = figure(name, symbolic=True)
+        path = viz.render(symbolic.root, args.out / f"{name}-symbolic.{args.format}", **symbolic.options())
+        print(f"  drawn: {path}")

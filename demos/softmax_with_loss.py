@@ -1,0 +1,6 @@
+"""The book's Softmax-with-Loss (fig. 5-29): its numbers, and the graph drawn with viz."""
+
+from demos.book_figure import main
+
+if __name__ == "__main__":
+    main("softmax-with-loss", "Softmax-with-Loss (fig. 5-29)")
