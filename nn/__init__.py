@@ -1,1 +1,42 @@
-"""Neural-network layers built on autograd, and the book's manual layers."""
+"""Neural-network layers built on autograd, and the book's manual layers.
+
+- `Module`, `Parameter` (nn/module.py): parameters found automatically, state_dict, save/load.
+- Layers (nn/layers.py): `Affine` (= `Linear`), `ReLU`, `Sigmoid`, `SoftmaxWithLoss`, `Sequential`.
+- Models (nn/models.py): `MLP`, and `TwoLayerNet` with the book's interface.
+- `nn.init`: initialisers; `nn.optim`: SGD, Momentum, AdaGrad, RMSprop, Adam.
+- `nn.manual`: the book's hand-written forward/backward layers and its TwoLayerNet, plain NumPy.
+- `nn.data`: MNIST, imported on first use (``nn.data`` or ``from nn import data``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from nn import init, manual, optim
+from nn.layers import Affine, Linear, ReLU, Sequential, Sigmoid, SoftmaxWithLoss
+from nn.models import MLP, TwoLayerNet
+from nn.module import Module, Parameter
+
+__all__ = [
+    "MLP",
+    "Affine",
+    "Linear",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "SoftmaxWithLoss",
+    "TwoLayerNet",
+    "init",
+    "manual",
+    "optim",
+]
+
+
+def __getattr__(name: str) -> ModuleType:
+    """Import ``nn.data`` lazily: loading MNIST helpers is not needed to build a model."""
+    if name == "data":
+        return importlib.import_module("nn.data")
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
