@@ -37,6 +37,7 @@ MATMUL = Op("matmul", "@", _matmul_grad_a, _matmul_grad_b)
 
 def matmul(a: Node, b: Node) -> Node:
     """``a @ b`` with NumPy's rules, batched dimensions broadcast; 1-D operands as vectors."""
+    check_same_dtype("matmul", a.data, b.data)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands must have at least 1 dimension, got {a.shape} @ {b.shape}")
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
@@ -52,6 +53,12 @@ def matmul(a: Node, b: Node) -> Node:
     except ValueError:
         raise ShapeError(f"matmul: cannot broadcast batch dimensions of {a.shape} @ {b.shape}") from None
     return a._result(data, MATMUL, (a, b))
+
+
+def check_same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    """Refuse mixed dtypes: NumPy would silently promote, and a float32 graph must stay float32."""
+    if a.dtype is not b.dtype and a.dtype != b.dtype:
+        raise TypeError(f"{op}: dtype mismatch {a.dtype} vs {b.dtype}; convert one with .astype()")
 
 
 def sum(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:

@@ -58,10 +58,20 @@ class Node:
         self.inputs: tuple[Node, ...] = ()
         self.name = name
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if Node in cls.__bases__:  # a node kind (Value, Tensor); its subclasses (e.g. Parameter) inherit it
+            cls._kind = cls
+
+    _kind: type[Node]
+
     @classmethod
     def _result(cls, data: Any, op: Op, inputs: tuple[Node, ...]) -> Node:
-        """A new node for ``data``; records ``op`` when any input needs a gradient."""
-        node = cls.__new__(cls)
+        """A new node of this kind for ``data``; records ``op`` when any input needs a gradient.
+
+        Results are always of the plain kind: an op on a ``Parameter`` gives a ``Tensor``.
+        """
+        node = object.__new__(cls._kind)
         node.data = data
         node.grad = cls._grad_zero
         node.name = None

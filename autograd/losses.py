@@ -55,7 +55,7 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
     p = e / total
-    if target.shape == x.shape and target.dtype.kind == "f":
+    if target.shape == x.shape:  # one-hot (or soft) targets, float or integer
         onehot = target.reshape(rows.shape).astype(x.dtype, copy=False)
         loss = (np.log(total).sum() - (onehot * shifted).sum()) / n
         delta = p - onehot

@@ -117,10 +117,7 @@ class Tensor(Node):
         if other.__class__ is not Tensor:
             other = lift(other, self)
         a, b = self.data, other.data
-        if a.dtype is not b.dtype and a.dtype != b.dtype:
-            raise TypeError(
-                f"{prim.tensor.name}: dtype mismatch {a.dtype} vs {b.dtype}; convert one with .astype()"
-            )
+        array_ops.check_same_dtype(prim.tensor.name, a, b)
         try:
             data = prim.array_forward(a, b)
         except ValueError:

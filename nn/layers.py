@@ -73,11 +73,7 @@ class SoftmaxWithLoss(Module):
     """
 
     def forward(self, logits: Any, target: Any) -> Tensor:
-        logits = as_tensor(logits)
-        target = np.asarray(target.data if isinstance(target, Tensor) else target)
-        if target.shape == logits.shape:  # one-hot; integer one-hot (np.eye(10, dtype=int)) too
-            target = target.astype(logits.dtype, copy=False)
-        return softmax_cross_entropy(logits, target)
+        return softmax_cross_entropy(as_tensor(logits), target)
 
 
 class Sequential(Module):

@@ -29,10 +29,6 @@ class Parameter(Tensor):
     def __init__(self, data: Any, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(data, requires_grad=True, name=name, dtype=dtype)
 
-    @classmethod
-    def _result(cls, data: Any, op: Any, inputs: tuple[Any, ...]) -> Tensor:
-        return Tensor._result(data, op, inputs)
-
 
 class Module:
     """Base class of layers and models: ``module(x)`` calls ``forward(x)``.

@@ -143,8 +143,24 @@ def test_default_dtype_is_float32_and_float_arrays_keep_theirs():
 
 
 def test_mixed_dtypes_are_refused():
-    with pytest.raises(TypeError, match="dtype mismatch float32 vs float64"):
+    with pytest.raises(TypeError, match="add: dtype mismatch float32 vs float64"):
         Tensor([1.0]) + Tensor([1.0], dtype=np.float64)
+    with pytest.raises(TypeError, match="matmul: dtype mismatch float64 vs float32"):
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+
+
+def test_results_of_ops_on_a_subclass_are_plain_tensors():
+    class Weight(Tensor):
+        __slots__ = ()
+
+    w = Weight([1.0], requires_grad=True)
+    assert type(w * 2) is Tensor and type(-w) is Tensor and type(w.sum()) is Tensor
+
+
+def test_integer_one_hot_target_is_one_hot():
+    logits = Tensor(np.array([[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]]), requires_grad=True)
+    as_int = softmax_cross_entropy(logits, np.eye(3, dtype=int)[[1, 2]]).item()
+    assert as_int == pytest.approx(softmax_cross_entropy(logits, np.array([1, 2])).item(), rel=1e-12)
 
 
 def test_no_gradient_work_for_inputs_that_do_not_need_it():
