@@ -1,0 +1,176 @@
+"""One MNIST training step (784-50-10, batch 100, float32), side by side in one process.
+
+Run: python benchmarks/mnist_step.py [--blocks 40] [--full]
+
+Times, interleaved block by block so all see the same machine load:
+  autograd   our nn.TwoLayerNet: forward, backward, nn.optim.SGD (in place)
+  manual     nn.manual.TwoLayerNet: the book's hand-written layers, gradient() + update
+  numpy      a hand-written float32 NumPy step: no layer objects, no input gradient
+  torch      PyTorch CPU (only if installed: pip install torch==2.13.0)
+Targets: autograd <= 1.3x numpy and <= 0.6x torch per step; with --full, 10,000
+training iterations (batch sampling included) in <= 0.6x PyTorch's time.
+BLAS runs on one thread (two never helped this small net here).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before NumPy (or PyTorch) starts its thread pool
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import nn  # noqa: E402
+
+BATCH, SIZES, LR = 100, (784, 50, 10), 0.1
+Step = Callable[[np.ndarray, np.ndarray], None]
+
+
+def batches(count: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """MNIST-shaped batches: random pixels in [0, 1] and labels (timing does not depend on the values)."""
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.random((BATCH, SIZES[0]), dtype=np.float32), rng.integers(0, SIZES[2], BATCH)) for _ in range(count)
+    ]
+
+
+def autograd_step() -> Step:
+    net = nn.TwoLayerNet(*SIZES, rng=0)
+    optimizer = nn.optim.SGD(net.parameters(), lr=LR)
+
+    def step(x: np.ndarray, t: np.ndarray) -> None:
+        optimizer.zero_grad()
+        net.last_layer(net(x), t).backward()
+        optimizer.step()
+
+    return step
+
+
+def manual_step() -> Step:
+    net = nn.manual.TwoLayerNet(*SIZES, rng=0)
+
+    def step(x: np.ndarray, t: np.ndarray) -> None:
+        grads = net.gradient(x, t)
+        for name, array in net.params.items():
+            array -= LR * grads[name]
+
+    return step
+
+
+def numpy_step() -> Step:
+    rng = np.random.default_rng(0)
+    W1 = (0.01 * rng.standard_normal(SIZES[:2])).astype(np.float32)
+    W2 = (0.01 * rng.standard_normal(SIZES[1:])).astype(np.float32)
+    b1, b2 = np.zeros(SIZES[1], np.float32), np.zeros(SIZES[2], np.float32)
+    rows = np.arange(BATCH)
+
+    def step(x: np.ndarray, t: np.ndarray) -> None:
+        nonlocal W1, b1, W2, b2  # updated in place; nonlocal only because `-=` names them
+        a1 = x @ W1 + b1
+        z1 = np.maximum(a1, 0)
+        a2 = z1 @ W2 + b2
+        e = np.exp(a2 - a2.max(axis=1, keepdims=True))
+        y = e / e.sum(axis=1, keepdims=True)
+        y[rows, t] -= 1
+        y /= BATCH  # dL/da2 = (y - t) / N
+        dz1 = y @ W2.T
+        dz1 *= a1 > 0
+        W2 -= LR * (z1.T @ y)
+        b2 -= LR * y.sum(axis=0)
+        W1 -= LR * (x.T @ dz1)
+        b1 -= LR * dz1.sum(axis=0)
+
+    return step
+
+
+def torch_step() -> Step | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 50), torch.nn.ReLU(), torch.nn.Linear(50, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(x: np.ndarray, t: np.ndarray) -> None:
+        optimizer.zero_grad()
+        loss_fn(model(torch.from_numpy(x)), torch.from_numpy(t)).backward()
+        optimizer.step()
+
+    return step
+
+
+def time_blocks(steps: dict[str, Step], blocks: int, per_block: int) -> dict[str, list[float]]:
+    data = batches(per_block)
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for step in steps.values():  # warm up: first calls allocate and fill caches
+        for x, t in data[:5]:
+            step(x, t)
+    for _ in range(blocks):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for x, t in data:
+                step(x, t)
+            times[name].append((time.perf_counter() - start) / per_block)
+    return times
+
+
+def time_training(steps: dict[str, Step], iterations: int) -> dict[str, float]:
+    """Seconds for ``iterations`` steps on batches sampled with replacement from 60,000 rows."""
+    rng = np.random.default_rng(0)
+    images = rng.random((60_000, SIZES[0]), dtype=np.float32)
+    labels = rng.integers(0, SIZES[2], 60_000)
+    seconds = {}
+    for name, step in steps.items():
+        start = time.perf_counter()
+        for _ in range(iterations):
+            chosen = rng.integers(0, len(images), BATCH)
+            step(images[chosen], labels[chosen])
+        seconds[name] = time.perf_counter() - start
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=40, help="interleaved blocks (median over them)")
+    parser.add_argument("--per-block", type=int, default=25, help="steps per block")
+    parser.add_argument("--full", action="store_true", help="also time 10,000 training iterations")
+    args = parser.parse_args()
+    steps: dict[str, Step] = {"autograd": autograd_step(), "manual": manual_step(), "numpy": numpy_step()}
+    torch = torch_step()
+    if torch is None:
+        print("PyTorch not installed (pip install torch==2.13.0): no torch column")
+    else:
+        steps["torch"] = torch
+    times = time_blocks(steps, args.blocks, args.per_block)
+    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    print(f"MNIST training step, batch {BATCH}, 784-50-10, float32, 1 BLAS thread, "
+          f"median of {args.blocks} interleaved blocks of {args.per_block}:")
+    for name, median in medians.items():
+        print(f"  {name:9s} {median * 1e6:7.0f} us/step   ({medians[name] / medians['numpy']:.2f}x numpy)")
+    print(f"  autograd / numpy = {medians['autograd'] / medians['numpy']:.2f}   (target <= 1.3)")
+    if "torch" in medians:
+        print(f"  autograd / torch = {medians['autograd'] / medians['torch']:.2f}   (target <= 0.6)")
+    if args.full:
+        runs = {name: steps[name] for name in ("autograd", "torch") if name in steps}
+        seconds = time_training(runs, 10_000)
+        print("10,000 training iterations (batch sampling included): "
+              + ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items()))
+        if "torch" in seconds:
+            print(f"  autograd / torch = {seconds['autograd'] / seconds['torch']:.2f}   (target <= 0.6)")
+
+
+if __name__ == "__main__":
+    main()
