@@ -48,15 +48,27 @@ class Node:
     (`Value`: a float, `Tensor`: an ndarray).
     """
 
-    __slots__ = ("data", "grad", "inputs", "name", "op", "requires_grad")
+    # The inputs live in two slots rather than in a tuple: a tuple would be a
+    # second object per node for Python's cyclic garbage collector to track and
+    # traverse, which measured as a quarter of a scalar training step. An op
+    # with more than two inputs keeps them all as a tuple in the first slot.
+    __slots__ = ("_x0", "_x1", "data", "grad", "name", "op", "requires_grad")
 
     def __init__(self, data: Any, requires_grad: bool, name: str | None) -> None:
         self.data = data
         self.grad = self._grad_zero
         self.requires_grad = requires_grad
         self.op: Op | None = None
-        self.inputs: tuple[Node, ...] = ()
+        self._x0 = self._x1 = None
         self.name = name
+
+    @property
+    def inputs(self) -> tuple[Node, ...]:
+        """The nodes this one was computed from, in argument order (empty for a leaf)."""
+        first, second = self._x0, self._x1
+        if second is None:
+            return () if first is None else (first,)
+        return first if second is _MANY else (first, second)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -76,14 +88,18 @@ class Node:
         node.grad = cls._grad_zero
         node.name = None
         node.requires_grad = False
-        node.op = None
-        node.inputs = ()
+        node.op = node._x0 = node._x1 = None
         if _recording:
             for x in inputs:
                 if x.requires_grad:
                     node.requires_grad = True
                     node.op = op
-                    node.inputs = inputs
+                    if len(inputs) == 2:
+                        node._x0, node._x1 = inputs
+                    elif len(inputs) == 1:
+                        node._x0 = inputs[0]
+                    else:
+                        node._x0, node._x1 = inputs, _MANY
                     break
         return node
 
@@ -124,23 +140,30 @@ def toposort(root: Node) -> list[Node]:
     """Interior nodes reachable from ``root`` that need gradients, outputs first.
 
     Iterative depth-first search, so graph depth is not limited by Python's
-    recursion limit.
+    recursion limit. The stack holds only nodes and a shared marker — no
+    per-node tuple or iterator — so even a million-deep chain allocates
+    nothing for the garbage collector to chase.
     """
     if root.op is None:  # a leaf: nothing to walk
         return []
     order: list[Node] = []
-    visited = {root}
-    stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root.inputs))]
+    visited = set()
+    stack: list[Any] = [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, pending = stack[-1]
-        for x in pending:
-            if x.inputs and x not in visited:
-                visited.add(x)
-                stack.append((x, iter(x.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = pop()
+        if node is _DONE:  # all inputs of the node below the marker are listed
+            order.append(pop())
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        push(node)
+        push(_DONE)
+        first, second = node._x0, node._x1
+        for x in first if second is _MANY else (first, second):
+            if x is not None and x.op is not None and x not in visited:
+                push(x)
     order.reverse()
     return order
 
@@ -156,12 +179,12 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
     with _grad_mode(create_graph):
         for node in toposort(root):
             g = grads[node]
-            xs = node.inputs
             try:
-                if len(xs) == 2 and not create_graph:
-                    # Fast path for the most common node: it spares the per-node
+                b = node._x1
+                if b is not None and b is not _MANY and not create_graph:
+                    # Fast path for the most common node, two inputs: it spares the
                     # argument tuple and zip of the general loop (~30% of the walk).
-                    a, b = xs
+                    a = node._x0
                     y, a_data, b_data = node.data, a.data, b.data
                     vjp_a, vjp_b = node.op.vjps
                     if a.requires_grad:
@@ -173,6 +196,7 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
                         prev = get(b)
                         grads[b] = gb if prev is None else prev + gb
                     continue
+                xs = node.inputs
                 args = (g, node, *xs) if create_graph else (g, node.data, *[x.data for x in xs])
                 for x, vjp in zip(xs, node.op.vjps):
                     if x.requires_grad:
@@ -222,6 +246,8 @@ def grad(
 
 
 _recording = True
+_DONE = object()  # on the toposort stack: the node below it is finished
+_MANY = object()  # in a node's second input slot: all its inputs are a tuple in the first
 
 
 @contextlib.contextmanager
