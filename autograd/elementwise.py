@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -139,3 +139,81 @@ relu = Elementwise(
     "relu", "ReLU", _scalar_relu, lambda x: np.maximum(x, 0), lambda g, y, x: g * (raw(y) > 0)
 )
 abs = Elementwise("abs", "|x|", math.fabs, np.abs, lambda g, y, x: g * _sign(x))
+
+
+class Arithmetic:
+    """Python's operators and the elementwise methods, written once for every node kind.
+
+    A node kind (`Value`, `Tensor`) supplies how to apply a primitive:
+    ``_unary(prim)``, ``_binary(prim, other)`` and ``_reflected(prim, other)``
+    (for ``other <op> self`` when ``other`` is a plain number or array).
+    """
+
+    __slots__ = ()
+
+    def _unary(self, prim: Elementwise) -> Self:
+        raise NotImplementedError
+
+    def _binary(self, prim: Elementwise, other: Any) -> Self:
+        raise NotImplementedError
+
+    def _reflected(self, prim: Elementwise, other: Any) -> Self:
+        raise NotImplementedError
+
+    def __add__(self, other: Any) -> Self:
+        return self._binary(add, other)
+
+    def __radd__(self, other: Any) -> Self:
+        return self._reflected(add, other)
+
+    def __sub__(self, other: Any) -> Self:
+        return self._binary(sub, other)
+
+    def __rsub__(self, other: Any) -> Self:
+        return self._reflected(sub, other)
+
+    def __mul__(self, other: Any) -> Self:
+        return self._binary(mul, other)
+
+    def __rmul__(self, other: Any) -> Self:
+        return self._reflected(mul, other)
+
+    def __truediv__(self, other: Any) -> Self:
+        return self._binary(div, other)
+
+    def __rtruediv__(self, other: Any) -> Self:
+        return self._reflected(div, other)
+
+    def __pow__(self, other: Any) -> Self:
+        return self._binary(pow, other)
+
+    def __rpow__(self, other: Any) -> Self:
+        return self._reflected(pow, other)
+
+    def __neg__(self) -> Self:
+        return self._unary(neg)
+
+    def __abs__(self) -> Self:
+        return self._unary(abs)
+
+    def exp(self) -> Self:
+        return self._unary(exp)
+
+    def log(self) -> Self:
+        return self._unary(log)
+
+    def tanh(self) -> Self:
+        return self._unary(tanh)
+
+    def sigmoid(self) -> Self:
+        return self._unary(sigmoid)
+
+    def relu(self) -> Self:
+        return self._unary(relu)
+
+    def reciprocal(self) -> Self:
+        """1 / x as one node (the book's ``/`` node)."""
+        return self._unary(reciprocal)
+
+    # ``x.abs()`` as well as ``abs(x)``.
+    abs = __abs__

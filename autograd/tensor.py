@@ -15,7 +15,7 @@ from autograd.graph import Node
 ArrayLike = Any
 
 
-class Tensor(Node):
+class Tensor(Node, ew.Arithmetic):
     """An ndarray that remembers how it was computed (PyTorch habits, NumPy semantics).
 
     ``Tensor(data, requires_grad=False, name=None, dtype=None)``: lists and
@@ -126,62 +126,6 @@ class Tensor(Node):
 
     def _reflected(self, prim: ew.Elementwise, other: Any) -> Tensor:
         return lift(other, self)._binary(prim, self)
-
-    def __add__(self, other: Any) -> Tensor:
-        return self._binary(ew.add, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return self._reflected(ew.add, other)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return self._binary(ew.sub, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return self._reflected(ew.sub, other)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return self._binary(ew.mul, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return self._reflected(ew.mul, other)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return self._binary(ew.div, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return self._reflected(ew.div, other)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return self._binary(ew.pow, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return self._reflected(ew.pow, other)
-
-    def __neg__(self) -> Tensor:
-        return self._unary(ew.neg)
-
-    def exp(self) -> Tensor:
-        return self._unary(ew.exp)
-
-    def log(self) -> Tensor:
-        return self._unary(ew.log)
-
-    def tanh(self) -> Tensor:
-        return self._unary(ew.tanh)
-
-    def sigmoid(self) -> Tensor:
-        return self._unary(ew.sigmoid)
-
-    def relu(self) -> Tensor:
-        return self._unary(ew.relu)
-
-    def reciprocal(self) -> Tensor:
-        return self._unary(ew.reciprocal)
-
-    def __abs__(self) -> Tensor:
-        return self._unary(ew.abs)
-
-    abs = __abs__
 
     # -- array operations (autograd/array_ops.py) and losses -----------------
     def __matmul__(self, other: Any) -> Tensor:

@@ -14,7 +14,7 @@ from autograd.graph import Node, Op
 Number = int | float
 
 
-class Value(Node):
+class Value(Node, ew.Arithmetic):
     """A scalar that remembers how it was computed.
 
     >>> apple, count, tax = Value(100.0), Value(2.0), Value(1.1)
@@ -80,42 +80,8 @@ class Value(Node):
             raise _domain_error(prim, (self, other), error) from None
         return self._result(data, prim.scalar, (self, other))
 
-    def __add__(self, other: Value | Number) -> Value:
-        return self._binary(ew.add, other)
-
-    def __radd__(self, other: Number) -> Value:
-        return _lift(other)._binary(ew.add, self)
-
-    def __sub__(self, other: Value | Number) -> Value:
-        return self._binary(ew.sub, other)
-
-    def __rsub__(self, other: Number) -> Value:
-        return _lift(other)._binary(ew.sub, self)
-
-    def __mul__(self, other: Value | Number) -> Value:
-        return self._binary(ew.mul, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        return _lift(other)._binary(ew.mul, self)
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        return self._binary(ew.div, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _lift(other)._binary(ew.div, self)
-
-    def __pow__(self, other: Value | Number) -> Value:
-        return self._binary(ew.pow, other)
-
-    def __rpow__(self, other: Number) -> Value:
-        return _lift(other)._binary(ew.pow, self)
-
-    def __neg__(self) -> Value:
-        return self._unary(ew.neg)
-
-    def reciprocal(self) -> Value:
-        """1 / self as one node (the book's ``/`` node)."""
-        return self._unary(ew.reciprocal)
+    def _reflected(self, prim: ew.Elementwise, other: Any) -> Value:
+        return _lift(other)._binary(prim, self)
 
     @staticmethod
     def sum(values: Iterable[Value | Number], name: str | None = None) -> Value:
@@ -130,26 +96,6 @@ class Value(Node):
         node = Value._result(total, Op("add", "+", *[_pass_gradient] * len(inputs)), inputs)
         node.name = name
         return node
-
-    def exp(self) -> Value:
-        return self._unary(ew.exp)
-
-    def log(self) -> Value:
-        return self._unary(ew.log)
-
-    def tanh(self) -> Value:
-        return self._unary(ew.tanh)
-
-    def sigmoid(self) -> Value:
-        return self._unary(ew.sigmoid)
-
-    def relu(self) -> Value:
-        return self._unary(ew.relu)
-
-    def __abs__(self) -> Value:
-        return self._unary(ew.abs)
-
-    abs = __abs__
 
 
 def _pass_gradient(g: Any, y: Any, *xs: Any) -> Any:
