@@ -8,7 +8,9 @@ python="${PYTHON:-python3}"
 
 need_apt=()
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
-fc-list 2>/dev/null | grep -qi nanum || need_apt+=(fonts-nanum)
+# grep reads all of fc-list's output: with -q it would stop early, fc-list would die of SIGPIPE
+# and pipefail would report the font missing.
+fc-list 2>/dev/null | grep -i nanum >/dev/null || need_apt+=(fonts-nanum)
 if [ "${SCRATCHGRAD_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     need_apt+=(chromium)
 fi
