@@ -113,3 +113,42 @@ def test_real_interpreter_happy_path_and_error_without_traceback(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr == "error: log(0) is undefined: the argument must be positive\n"
     assert "Traceback" not in bad.stderr
+
+
+def test_collapsed_book_figure_and_highlighted_path(tmp_path, capsys):
+    path = tmp_path / "collapsed.dot"
+    args = ["book", "softmax-with-loss", "--collapse", "Softmax", "Cross Entropy Error", "-o", path]
+    assert run(capsys, *args)[:2] == (0, f"wrote {path}\n")
+    dot = path.read_text(encoding="utf-8")
+    assert "label=<Softmax>, shape=box" in dot and "label=<exp>" not in dot
+    path = tmp_path / "bold.dot"
+    assert run(capsys, "x*y + x*z", "--set", "x=1", "y=2", "z=3", "--highlight", "y", "-o", path)[0] == 0
+    assert path.read_text(encoding="utf-8").count("penwidth") == 6  # y -> ×, × -> +, + -> out: two lines each
+
+
+def test_budget_and_keep_from_the_command_line(tmp_path, capsys):
+    expression = "+".join(f"x*{k}" for k in range(60))  # 180 nodes
+    path = tmp_path / "small.dot"
+    assert run(capsys, expression, "--set", "x=1", "--max-nodes", "20", "-o", path)[0] == 0
+    assert "nodes (" in path.read_text(encoding="utf-8")
+    assert run(capsys, expression, "--set", "x=1", "--max-nodes", "all", "-o", path)[0] == 0
+    assert "nodes (" not in path.read_text(encoding="utf-8")
+    assert run(capsys, expression, "--set", "x=1", "--max-nodes", "20", "--keep", "x", "-o", path)[0] == 0
+    assert "label=<x>" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["book", "apple-tax", "--collapse", "Softmax"], "no box is called 'Softmax'"),
+        (["x*y", "--set", "x=1", "y=2", "--highlight", "q"], "no node is named 'q' (the names are: 'x', 'y')"),
+        (["x", "--set", "x=1", "--max-nodes", "0"], "at least 1"),
+        (["x", "--set", "x=1", "--timeout", "-3"], "seconds above 0"),
+        (["--collapse", "Softmax"], "give the expression first"),
+    ],
+)
+def test_drawing_option_mistakes(tmp_path, capsys, args, message):
+    status, out, err = run(capsys, *args, "-o", tmp_path / "out.svg")
+    assert (status, out) == (2, "")
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+    assert not list(tmp_path.iterdir())

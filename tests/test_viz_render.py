@@ -4,7 +4,7 @@ import graphviz
 import pytest
 
 import viz
-from autograd import Value
+from autograd import Node, Tensor, Value
 from viz import book
 
 
@@ -74,3 +74,23 @@ def test_draw_shows_inline_in_jupyter(product):
     svg = source._repr_mimebundle_()["image/svg+xml"]  # what Jupyter calls to display it
     assert ">사과</text>" in svg
     assert 'fill="red"' not in svg
+
+
+def test_jupyter_display_is_under_the_time_limit_too():
+    x = Value(1.0, name="x")
+    y = x
+    for _ in range(300):
+        y = y * 1.01
+    source = viz.draw(y, max_nodes=None, timeout=0.001)
+    with pytest.raises(viz.RenderTimeout):
+        source._repr_mimebundle_()
+
+
+def test_values_and_tensors_can_show_themselves_as_graphs(monkeypatch):
+    monkeypatch.setattr(Node, "_repr_svg_", None, raising=False)  # restored (removed) after the test
+    viz.install_notebook_display()
+    x = Value(2.0, name="사과")
+    assert ">사과</text>" in (x * 3)._repr_svg_()
+    assert "Σ" in Tensor([1.0, 2.0], requires_grad=True, name="t").sum()._repr_svg_()
+    monkeypatch.setenv("PATH", "")  # without Graphviz, IPython falls back to the text form
+    assert x._repr_svg_() is None

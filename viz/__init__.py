@@ -8,24 +8,48 @@
 >>> text = viz.to_dot(z)      # DOT text
 >>> # viz.draw(z)             # inline in Jupyter
 >>> # viz.render(z, "z.svg")  # or .png, .pdf, .dot
+>>> # viz.replay(z, "z.html") # the backward pass, one node at a time
 >>> figure = viz.book.apple_tax()   # the book's figures, with their boxes and labels
 >>> text = viz.to_dot(figure.root, **figure.options())
+
+Boxes: ``with viz.scope("Softmax", a) as s: y = s.output(...)`` draws what the
+block computed in a box; ``collapse=["Softmax"]`` draws that box as one node.
+Big graphs are summarised to ``max_nodes`` and ``dot`` runs under a ``timeout``.
 
 From a shell: ``python -m viz "x*y" --set x=2 y=3 -o graph.svg`` (see `viz.cli`).
 """
 
 from viz import book
-from viz.dot import DEFAULT_FONT, DotOptions, backward_has_run, to_dot
-from viz.render import FORMATS, GraphvizNotFound, draw, render
+from viz.dot import DEFAULT_FONT, DEFAULT_MAX_NODES, DotOptions, backward_has_run, to_dot
+from viz.render import (
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    GraphTooLarge,
+    GraphvizNotFound,
+    RenderTimeout,
+    draw,
+    install_notebook_display,
+    render,
+)
+from viz.replay import replay
+from viz.scopes import scope, scoped
 
 __all__ = [
     "DEFAULT_FONT",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
     "FORMATS",
     "DotOptions",
+    "GraphTooLarge",
     "GraphvizNotFound",
+    "RenderTimeout",
     "backward_has_run",
     "book",
     "draw",
+    "install_notebook_display",
     "render",
+    "replay",
+    "scope",
+    "scoped",
     "to_dot",
 ]

@@ -2,8 +2,9 @@
 
 Each builder runs the forward and backward pass for real, so the numbers on
 the drawing come from the engine, not from the book: a figure that matches the
-book is a check on the engine. Only presentation (names, boxes, algebraic
-labels) is figure data, handed to the general options of `viz.to_dot`.
+book is a check on the engine. Only presentation (names, algebraic labels) is
+figure data, handed to the general options of `viz.to_dot`; the boxes are
+`viz.scope` blocks around the layers' code.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from autograd import Node, Value
 from viz.dot import DotOptions, EdgeKey, EdgeText
+from viz.scopes import scope
 
 _NAMES = {
     "ko": {
@@ -29,16 +31,18 @@ LANGUAGES = tuple(_NAMES)
 
 @dataclass(frozen=True)
 class Figure:
-    """A computed graph (``root``, after backward) and how the book presents it."""
+    """A computed graph (``root``, after backward) and how the book presents it.
+
+    Boxes are not listed here: the figures open `viz.scope` boxes while they compute.
+    """
 
     root: Value
-    clusters: dict[str, list[Node]] = field(default_factory=dict)
     edge_labels: dict[EdgeKey, EdgeText] = field(default_factory=dict)
     node_labels: dict[Node, str] = field(default_factory=dict)
 
     def options(self) -> DotOptions:
         """The presentation as keyword options for `viz.to_dot`, `viz.draw` and `viz.render`."""
-        return {"clusters": self.clusters, "edge_labels": self.edge_labels, "node_labels": self.node_labels}
+        return {"edge_labels": self.edge_labels, "node_labels": self.node_labels}
 
 
 def apple_tax(lang: str = "ko") -> Figure:
@@ -63,26 +67,25 @@ def softmax_with_loss(symbolic: bool = False) -> Figure:
 
     Scores a = (0.3, 2.9, 4.0), one-hot label t = (0, 0, 1). The gradient that
     reaches each aₖ is yₖ - tₖ. With ``symbolic`` the arrows carry the book's
-    algebra instead of numbers.
+    algebra instead of numbers. The two layers are `viz.scope` boxes: drawn
+    with ``collapse=["Softmax", "Cross Entropy Error"]`` they give fig. 5-30.
     """
     a = [Value(x, name=f"a{k}") for k, x in enumerate((0.3, 2.9, 4.0), 1)]
     t = [Value(x, name=f"t{k}", requires_grad=False) for k, x in enumerate((0.0, 0.0, 1.0), 1)]
-    exps = [ak.exp() for ak in a]
-    total = Value.sum(exps)
-    inverse = total.reciprocal()
-    y = [e * inverse for e in exps]
-    logs = [yk.log() for yk in y]
-    products = [tk * log for tk, log in zip(t, logs)]
-    log_likelihood = Value.sum(products)
-    minus_one = Value(-1, requires_grad=False)
-    loss = _backward(log_likelihood * minus_one, "L")
-    clusters = {
-        "Softmax": [*exps, total, inverse, *y],
-        "Cross Entropy Error": [*t, *logs, *products, log_likelihood, minus_one, loss],
-    }
+    with scope("Softmax", a) as softmax:
+        exps = [ak.exp() for ak in a]
+        total = Value.sum(exps)
+        inverse = total.reciprocal()
+        y = softmax.output([e * inverse for e in exps])
+    with scope("Cross Entropy Error", y) as cross_entropy:
+        logs = [yk.log() for yk in y]
+        products = [tk * log for tk, log in zip(t, logs)]
+        log_likelihood = Value.sum(products)
+        minus_one = Value(-1, requires_grad=False)
+        loss = _backward(cross_entropy.output(log_likelihood * minus_one), "L")
     node_labels = {x: _subscript(x.name) for x in (*a, *t)}
     if not symbolic:
-        return Figure(loss, clusters, {}, node_labels)
+        return Figure(loss, node_labels=node_labels)
     labels: dict[EdgeKey, EdgeText] = {}
     for k, (ak, tk, e, yk, log, product) in enumerate(zip(a, t, exps, y, logs, products), 1):
         a_, t_, y_ = node_labels[ak], node_labels[tk], _subscript(f"y{k}")
@@ -99,7 +102,7 @@ def softmax_with_loss(symbolic: bool = False) -> Figure:
     labels[log_likelihood, loss] = ("-L", "-1")
     labels[minus_one, loss] = ("-1", None)
     labels[loss, None] = ("L", "1")
-    return Figure(loss, clusters, labels, node_labels)
+    return Figure(loss, edge_labels=labels, node_labels=node_labels)
 
 
 FIGURES: dict[str, Callable[..., Figure]] = {

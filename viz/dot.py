@@ -2,14 +2,16 @@
 
 The book writes the numbers on the arrows: the forward value above, the
 gradient flowing back below (in red). Graphviz puts an edge label *beside* an
-edge, never across it, so each connection is drawn as a small table node
-(value, a one-point black bar, gradient) with the arrow entering the bar on
-the left and leaving it on the right: the line looks continuous and the two
-numbers sit above and below it.
+edge, never across it, so each arrow is drawn as a small table node (value, a
+one-point black bar, gradient) with the line entering the bar on the left and
+leaving it on the right: the line looks continuous and the two numbers sit
+above and below it.
 
-The text is built here rather than with ``graphviz.Digraph`` so that it is
-fully under our control and byte-identical from run to run: node ids are the
-order of a depth-first walk from the output, never ``id()``.
+What is drawn (boxes, collapsed layers, summaries, replay frames) is decided
+in `viz.view`; this module only writes it down. The text is built here rather
+than with ``graphviz.Digraph`` so that it is fully under our control and
+byte-identical from run to run: ids come from the order of a depth-first walk
+from the output, never from ``id()``.
 """
 
 from __future__ import annotations
@@ -17,32 +19,46 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, TypedDict
-
-import numpy as np
+from typing import TypedDict
 
 from autograd import Node
-from viz import format as fmt
+from viz.view import DEFAULT_MAX_NODES, Arrow, Box, EdgeKey, EdgeText, Vertex, View, backward_has_run, build
+
+__all__ = ["DEFAULT_FONT", "DEFAULT_MAX_NODES", "DotOptions", "EdgeKey", "EdgeText", "backward_has_run", "to_dot"]
 
 DEFAULT_FONT = "NanumGothic,sans-serif"
 """A font with Hangul; Graphviz (Pango) and SVG viewers fall back to any sans-serif font."""
 
 GRADIENT_COLOR = "red"
+HIGHLIGHT_COLOR = "#1565c0"
+CURRENT_FILL = "#ffd54f"
+"""Replay: the node the backward pass is visiting."""
+COMPUTED_FILL = "#ffe9a8"
+"""Replay: behind the gradients the visited node has just sent to its inputs."""
+ARRIVING_FILL = "#cfe3ff"
+"""Replay: behind the gradients that arrived at the visited node from above."""
 
-EdgeKey = tuple[Node, Node | None]
-"""A connection ``(source, target)``; ``target`` is None for the arrow out of the output node."""
+LARGE_DRAWING = 300
+"""Vertices plus arrows above which Graphviz is told to spend less effort on node placement.
 
-EdgeText = tuple[str | None, str | None]
-"""Replacement ``(forward, gradient)`` texts for a connection; None keeps the computed number."""
+Its network-simplex placement dominates the time on big, dense drawings
+(3.1 s -> 0.6 s for 370 nodes); small drawings keep the best layout.
+"""
 
 
 class DotOptions(TypedDict, total=False):
-    """The keyword options of `to_dot`, which `viz.draw` and `viz.render` pass on."""
+    """The keyword options of `to_dot`, which `viz.draw`, `viz.render` and `viz.replay` pass on."""
 
     clusters: Mapping[str, Iterable[Node]]
+    collapse: Iterable[str]
     edge_labels: Mapping[EdgeKey, EdgeText]
     node_labels: Mapping[Node, str]
     gradients: bool | None
+    max_nodes: int | None
+    keep: Iterable[Node]
+    highlight: Iterable[Node]
+    step: int | None
+    caption: str | None
     fontname: str
 
 
@@ -50,186 +66,148 @@ def to_dot(
     root: Node,
     *,
     clusters: Mapping[str, Iterable[Node]] | None = None,
+    collapse: Iterable[str] = (),
     edge_labels: Mapping[EdgeKey, EdgeText] | None = None,
     node_labels: Mapping[Node, str] | None = None,
     gradients: bool | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    keep: Iterable[Node] = (),
+    highlight: Iterable[Node] = (),
+    step: int | None = None,
+    caption: str | None = None,
     fontname: str = DEFAULT_FONT,
 ) -> str:
     """The graph that computed ``root`` as DOT text, left to right, output at the right.
 
-    Operators are circles showing their glyph; leaves are plain text: their
-    name, or their value when unnamed (constants). The output ends in a plain
-    text label (its name) reached by one more arrow carrying its value.
+    Operators are circles showing their glyph (and their name, if they have
+    one); leaves are plain text: their name, or their value when unnamed
+    (constants). The output ends in a plain text label (its name) reached by
+    one more arrow carrying its value.
 
-    ``clusters`` maps a box title to the nodes drawn inside that box.
-    ``edge_labels`` replaces the texts on chosen connections (e.g. algebra
-    instead of numbers), ``node_labels`` the text of chosen nodes. Gradient
-    rows appear when `backward_has_run` (force them on or off with
-    ``gradients``), and never for sources that do not require a gradient.
+    - ``clusters`` maps a box title to the nodes drawn inside that box; the
+      scopes opened with `viz.scope` are boxes too, nested as they were opened.
+    - ``collapse`` names boxes (by title) to draw as one node each; the arrows
+      crossing a box's edge keep their values and gradients.
+    - ``edge_labels`` replaces the texts on chosen connections (e.g. algebra
+      instead of numbers), ``node_labels`` the text of chosen nodes.
+    - Gradient rows appear when `backward_has_run` (force them on or off with
+      ``gradients``), and never for sources that do not require a gradient.
+    - ``max_nodes`` is the drawing's budget: a bigger graph is summarised
+      (boxes collapsed, then the nodes furthest from the output folded into
+      "… N nodes (ops) …" markers; see `viz.summary`). None draws everything.
+    - ``keep`` and ``highlight`` name nodes whose (shortest) path from the
+      output always survives the summary, even beyond ``max_nodes``; the
+      arrows on every path from ``highlight`` nodes to the output are drawn
+      bold and blue.
+    - ``step`` draws the backward pass as it visits its ``step``-th node
+      (`autograd.toposort` order): that node filled, gradients not yet computed
+      left blank (the layout does not move between steps), those just sent to
+      its inputs and those that reached it from above shaded. ``caption`` is a
+      title above the drawing.
     """
-    nodes = _post_order(root)
-    ids = {node: f"n{i}" for i, node in enumerate(nodes)}
-    connections: list[tuple[Node, Node | None, int]] = [
-        (x, node, slot) for node in nodes for slot, x in enumerate(node.inputs)
-    ]
-    connections.append((root, None, 0))
-    edge_labels = edge_labels or {}
-    node_labels = node_labels or {}
-    _check_known(edge_labels, {(source, target) for source, target, _ in connections}, "edge_labels", "a connection")
-    _check_known(node_labels, ids, "node_labels", "a node")
-    membership = _cluster_membership(clusters or {}, ids)
-    show_gradients = backward_has_run(root) if gradients is None else gradients
+    view = build(
+        root, clusters=clusters, collapse=collapse, edge_labels=edge_labels, node_labels=node_labels,
+        gradients=gradients, max_nodes=max_nodes, keep=keep, highlight=highlight, step=step,
+    )
+    return _write(view, fontname, caption)
 
+
+def _write(view: View, fontname: str = DEFAULT_FONT, caption: str | None = None) -> str:
+    """A `View` as DOT text."""
     font = _quote(fontname)
+    graph = f"rankdir=LR, ranksep=0.15, nodesep=0.2, fontname={font}"
+    if len(view.vertices) + len(view.arrows) > LARGE_DRAWING:
+        graph += ", nslimit=2, nslimit1=2"
+    if caption:
+        graph += f", label={_caption(caption)}, labelloc=t, labeljust=l"
     lines = [
         "digraph scratchgrad {",
-        f"\tgraph [rankdir=LR, ranksep=0.15, nodesep=0.2, fontname={font}]",
+        f"\tgraph [{graph}]",
         f'\tnode [shape=plaintext, margin="0.06,0.02", width=0, height=0, fontname={font}]',
         "\tedge [arrowsize=0.6]",
     ]
-    for node in nodes:
-        text = node_labels[node] if node in node_labels else _node_text(node)
-        lines.append(f"\t{ids[node]} [label={_label(text)}{_op_style(node, node in membership)}]")
-    output_name = root.name if root.op is not None and root.name else ""
-    lines.append(f"\tout [label={_label(output_name)}]")
-
-    for k, (source, target, slot) in enumerate(connections):
-        forward, gradient = edge_labels.get((source, target), (None, None))
-        if forward is None:
-            forward = fmt.data(source.data)
-        gradient = _gradient_text(source, target, slot, gradient) if show_gradients else None
-        lines.append(f"\tc{k} [label={_connection_label(forward, gradient)}]")
-        lines.append(f"\t{ids[source]} -> c{k}:bar:w [arrowhead=none, weight=2]")
-        lines.append(f"\tc{k}:bar:e -> {'out' if target is None else ids[target]}")
-    lines += _boxes(list(clusters or {}), membership, ids, connections)
+    lines += [f"\t{v.id} [label={_label(v.text)}{_vertex_style(v)}]" for v in view.vertices]
+    for arrow in view.arrows:
+        lines.append(f"\t{arrow.id} [label={_arrow_label(arrow)}]")
+        bold = f'color="{HIGHLIGHT_COLOR}", penwidth=2.5' if arrow.highlighted else ""
+        lines.append(f"\t{arrow.source.id} -> {arrow.id}:bar:w [arrowhead=none, weight=2{', ' + bold if bold else ''}]")
+        lines.append(f"\t{arrow.id}:bar:e -> {arrow.target.id}" + (f" [{bold}]" if bold else ""))
+    lines += _boxes(view)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def backward_has_run(root: Node) -> bool:
-    """Whether ``root`` carries a gradient: it requires one and it is set and not all zero.
+def _vertex_style(vertex: Vertex) -> str:
+    """Extra attributes: an op is a circle (inputs stacked in argument order), a box a rectangle, a marker dashed.
 
-    Before ``backward()`` a `Value`'s gradient is 0.0 and a tensor's is None;
-    afterwards the output's own gradient is the seed (1 for a scalar). A
-    backward pass seeded with zero is therefore drawn without gradients.
+    A long glyph ("Softmax-with-Loss") or a named op gets an ellipse, not a
+    huge circle. ``ordering=in`` keeps the first argument on top (apple above
+    apple count). Graphviz (2.43) turns it upside down inside clusters, so
+    boxed nodes are left to its default ordering, which keeps them in order there.
     """
-    return root.requires_grad and root.grad is not None and bool(np.any(root.grad))
-
-
-def _post_order(root: Node) -> list[Node]:
-    """Every node behind ``root``, inputs before the nodes made from them, ``root`` last.
-
-    Iterative depth-first search in argument order, so the ids and the
-    top-to-bottom order of the inputs are the same on every run.
-    """
-    order: list[Node] = []
-    seen = {root}
-    stack = [(root, iter(root.inputs))]
-    while stack:
-        node, pending = stack[-1]
-        for x in pending:
-            if x not in seen:
-                seen.add(x)
-                stack.append((x, iter(x.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
-def _gradient_text(source: Node, target: Node | None, slot: int, override: str | None) -> str | None:
-    """The text below one connection, or None when no gradient flows back along it.
-
-    The number is the target's contribution to ``source.grad`` (its op's
-    vector-Jacobian product for that argument), not ``source.grad`` itself:
-    a node feeding two ops gets a different number on each arrow, as in the
-    book's softmax figure. ``override`` replaces the number, not the row.
-    """
-    if not source.requires_grad:
-        return None
-    if target is None:
-        value = source.grad
-    elif target.grad is None:
-        value = None
-    else:
-        vjp = target.op.vjps[slot]
-        value = vjp(target.grad, target.data, *[x.data for x in target.inputs])
-    if value is None:
-        return None
-    return fmt.data(value) if override is None else override
-
-
-def _node_text(node: Node) -> str:
-    if node.op is not None:
-        return node.op.glyph
-    return node.name or fmt.data(node.data)
-
-
-def _op_style(node: Node, boxed: bool) -> str:
-    """Extra attributes for an operator node: a circle, inputs stacked in argument order.
-
-    A long glyph ("Softmax-with-Loss") gets an ellipse, not a huge circle.
-    ``ordering=in`` keeps the first argument on top (apple above apple count).
-    Graphviz (2.43) turns it upside down inside clusters, so boxed nodes are
-    left to its default ordering, which keeps them in order there.
-    """
-    if node.op is None:
-        return ""
-    shape = "circle" if len(node.op.glyph) <= _CIRCLE_GLYPH else "ellipse"
-    return f", shape={shape}, margin=0.04, width=0.4" + ("" if boxed else ", ordering=in")
+    fill = f', style=filled, fillcolor="{CURRENT_FILL}"' if vertex.current else ""
+    if vertex.kind == "op":
+        shape = "circle" if len(vertex.text) <= _CIRCLE_GLYPH and "\n" not in vertex.text else "ellipse"
+        return f", shape={shape}, margin=0.04, width=0.4" + ("" if vertex.box else ", ordering=in") + fill
+    if vertex.kind == "box":
+        style = f'"rounded,filled", fillcolor="{CURRENT_FILL}"' if vertex.current else "rounded"
+        return f', shape=box, style={style}, margin="0.15,0.08"'
+    if vertex.kind == "marker":
+        return ', shape=box, style="dashed,rounded", color=gray50, fontcolor=gray30'
+    return fill
 
 
 _CIRCLE_GLYPH = 4
 """Longest glyph drawn in a circle: "ReLU", "tanh"."""
 
 
-def _connection_label(forward: str, gradient: str | None) -> str:
+def _arrow_label(arrow: Arrow) -> str:
+    bar = HIGHLIGHT_COLOR if arrow.highlighted else "black"
     rows = [
-        f"<TR><TD>{_html(forward)}</TD></TR>",
-        '<TR><TD PORT="bar" HEIGHT="1" CELLPADDING="0" BGCOLOR="black"></TD></TR>',
+        f"<TR><TD>{_html(arrow.forward)}</TD></TR>",
+        f'<TR><TD PORT="bar" HEIGHT="1" CELLPADDING="0" BGCOLOR="{bar}"></TD></TR>',
     ]
-    if gradient is not None:
-        rows.append(f'<TR><TD><FONT COLOR="{GRADIENT_COLOR}">{_html(gradient)}</FONT></TD></TR>')
+    if arrow.gradient is not None:
+        color = "transparent" if arrow.state == "pending" else GRADIENT_COLOR
+        shade = {"computed": COMPUTED_FILL, "arriving": ARRIVING_FILL}.get(arrow.state)
+        cell = f'<TD BGCOLOR="{shade}">' if shade else "<TD>"
+        rows.append(f'<TR>{cell}<FONT COLOR="{color}">{_html(arrow.gradient)}</FONT></TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
 
 
-def _cluster_membership(clusters: Mapping[str, Iterable[Node]], ids: Mapping[Node, str]) -> dict[Node, int]:
-    """Which box (by position in ``clusters``) each boxed node belongs to."""
-    membership: dict[Node, int] = {}
-    for i, (title, nodes) in enumerate(clusters.items()):
-        for node in nodes:
-            if node not in ids:
-                raise ValueError(f"clusters[{title!r}]: {node!r} is not in the graph")
-            if membership.setdefault(node, i) != i:
-                raise ValueError(f"clusters[{title!r}]: {node!r} is already in another box")
-    return membership
+def _caption(text: str) -> str:
+    """Left-aligned lines of one fixed height each, so captions with as many lines are as tall.
+
+    Replay frames then keep the graph at the same place whatever the caption
+    says (a line with a subscript would otherwise be taller than one without).
+    """
+    rows = "".join(
+        f'<TR><TD ALIGN="LEFT" HEIGHT="{_CAPTION_LINE}">{_html(line)}</TD></TR>' for line in text.split("\n")
+    )
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>>'
 
 
-def _boxes(
-    titles: list[str], membership: Mapping[Node, int], ids: Mapping[Node, str],
-    connections: list[tuple[Node, Node | None, int]],
-) -> list[str]:
-    """One subgraph per box, holding its nodes and the connections that run inside it."""
-    members: list[list[str]] = [[] for _ in titles]
-    for node, node_id in ids.items():
-        if node in membership:
-            members[membership[node]].append(node_id)
-    for k, (source, target, _) in enumerate(connections):
-        if source in membership and membership.get(target) == membership[source]:
-            members[membership[source]].append(f"c{k}")
-    return [
-        f'\tsubgraph cluster{i} {{ label={_label(title)}; style=rounded; color=gray50; {"; ".join(members[i])} }}'
-        for i, title in enumerate(titles)
-    ]
+_CAPTION_LINE = 22
+"""Points per caption line: more than any line needs at the default font size."""
 
 
-def _check_known(mapping: Mapping[Any, Any], known: Iterable[Any], option: str, what: str) -> None:
-    """Reject override keys that match nothing in the graph: they are almost always mistakes."""
-    known = set(known)
-    for key in mapping:
-        if key not in known:
-            raise ValueError(f"{option}: {key!r} is not {what} of the graph")
+def _boxes(view: View) -> list[str]:
+    """One subgraph per box, holding its vertices, the arrows that run inside it and the boxes inside it."""
+    members: dict[Box | None, list[str]] = {box: [] for box in view.boxes}
+    for item in [*view.vertices, *view.arrows]:
+        if item.box is not None:
+            members[item.box].append(item.id)
+    number = {box: i for i, box in enumerate(view.boxes)}
+    inner: dict[Box | None, list[Box]] = {}
+    for box in view.boxes:
+        inner.setdefault(box.parent, []).append(box)
+
+    def subgraph(box: Box) -> str:
+        parts = [*members[box], *(subgraph(child) for child in inner.get(box, []))]
+        style = f"label={_label(box.title)}; style=rounded; color=gray50"
+        return f"subgraph cluster{number[box]} {{ {style}; {'; '.join(parts)} }}"
+
+    return [f"\t{subgraph(box)}" for box in inner.get(None, [])]
 
 
 def _label(text: str) -> str:

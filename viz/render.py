@@ -4,12 +4,19 @@ Laying out the graph needs Graphviz's ``dot`` program, which pip cannot
 install. When it is missing, `render` still saves the DOT text (so the work is
 not lost and can be rendered elsewhere) and raises `GraphvizNotFound`, which
 says how to install it.
+
+``dot`` is run with a time limit (`RenderTimeout`), and text too big to lay
+out in that time is refused before it starts (`GraphTooLarge`): a drawing
+never hangs. The node budget of `viz.to_dot` keeps ordinary drawings far
+below both limits.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
-from typing import Unpack
+from typing import Any, Unpack
 
 import graphviz
 
@@ -19,29 +26,84 @@ from viz.dot import DotOptions, to_dot
 FORMATS = ("svg", "png", "pdf", "dot")
 """Output formats, chosen by the file extension."""
 
+DEFAULT_TIMEOUT = 30.0
+"""Seconds ``dot`` may take before `RenderTimeout`."""
+
+MAX_DOT_BYTES = 4_000_000
+"""Longest DOT text handed to ``dot`` under a time limit: about 8,000 drawn nodes, which take minutes."""
+
 
 class GraphvizNotFound(RuntimeError):  # noqa: N818 - named like graphviz.ExecutableNotFound, which it replaces
     """Graphviz's ``dot`` program is not installed (or not on PATH)."""
 
-    def __init__(self, dot_file: Path) -> None:
+    def __init__(self, dot_file: Path | None = None) -> None:
+        saved = f" (the DOT text was saved to {dot_file})" if dot_file else ""
         super().__init__(
             "the Graphviz 'dot' program was not found; install it with 'apt-get install graphviz', "
-            f"'brew install graphviz' or 'conda install graphviz' (the DOT text was saved to {dot_file})"
+            f"'brew install graphviz' or 'conda install graphviz'{saved}"
         )
         self.dot_file = dot_file
 
 
-def draw(node: Node, **options: Unpack[DotOptions]) -> graphviz.Source:
-    """The graph behind ``node`` as a `graphviz.Source`; it shows itself inline in Jupyter."""
-    return graphviz.Source(to_dot(node, **options))
+class RenderTimeout(RuntimeError):  # noqa: N818 - what happened, as subprocess.TimeoutExpired
+    """``dot`` did not finish within the time limit (it was stopped)."""
 
 
-def render(node: Node, path: str | Path, **options: Unpack[DotOptions]) -> Path:
+class GraphTooLarge(RenderTimeout):
+    """The DOT text is too big for ``dot`` to finish within the time limit; it was not started."""
+
+
+def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+    """``text`` laid out by Graphviz's ``dot`` in format ``kind`` (svg, png, pdf).
+
+    ``timeout`` seconds (None: no limit, and no size check) before ``dot`` is
+    stopped and `RenderTimeout` raised. Raises `GraphvizNotFound` without ``dot``.
+    """
+    data = text.encode("utf-8")
+    if timeout is not None and len(data) > MAX_DOT_BYTES:
+        raise GraphTooLarge(
+            f"the DOT text is {len(data) / 1e6:.1f} MB (limit {MAX_DOT_BYTES / 1e6:g} MB): dot would not finish in "
+            f"{timeout:g} s; draw fewer nodes (max_nodes=, collapse=), write a .dot file, or pass timeout=None"
+        )
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFound()
+    try:
+        done = subprocess.run([program, f"-T{kind}"], input=data, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(
+            f"dot did not finish within {timeout:g} s (graph of {text.count(' [label=')} drawn nodes and arrows) and "
+            "was stopped; draw fewer nodes (max_nodes=, collapse=) or allow more time (timeout=, None: no limit)"
+        ) from None
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+class Drawing(graphviz.Source):
+    """A `graphviz.Source` that Jupyter shows inline, laid out under `viz`'s time limit."""
+
+    def __init__(self, source: str, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        super().__init__(source)
+        self.timeout = timeout
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        return {"image/svg+xml": run_dot(self.source, "svg", self.timeout).decode("utf-8")}
+
+
+def draw(node: Node, *, timeout: float | None = DEFAULT_TIMEOUT, **options: Unpack[DotOptions]) -> Drawing:
+    """The graph behind ``node`` as a `graphviz.Source`; it shows itself inline in Jupyter (as SVG)."""
+    return Drawing(to_dot(node, **options), timeout)
+
+
+def render(
+    node: Node, path: str | Path, *, timeout: float | None = DEFAULT_TIMEOUT, **options: Unpack[DotOptions]
+) -> Path:
     """Draw the graph behind ``node`` into ``path``; the extension picks the format (see `FORMATS`).
 
     ``.dot`` writes the DOT text and needs no Graphviz. For the other formats a
     missing ``dot`` program raises `GraphvizNotFound` after writing the DOT
-    text next to ``path`` (``out.svg`` -> ``out.dot``).
+    text next to ``path`` (``out.svg`` -> ``out.dot``); ``timeout`` is as in `run_dot`.
     """
     path = Path(path)
     kind = output_format(path)
@@ -50,8 +112,8 @@ def render(node: Node, path: str | Path, **options: Unpack[DotOptions]) -> Path:
         path.write_text(text, encoding="utf-8")
         return path
     try:
-        image = graphviz.Source(text).pipe(format=kind)
-    except graphviz.ExecutableNotFound:
+        image = run_dot(text, kind, timeout)
+    except GraphvizNotFound:
         dot_file = path.with_suffix(".dot")
         dot_file.write_text(text, encoding="utf-8")
         raise GraphvizNotFound(dot_file) from None
@@ -66,3 +128,20 @@ def output_format(path: str | Path) -> str:
         raise ValueError(f"cannot draw to {str(path)!r}: the file name must end in " + ", ".join(
             f".{f}" for f in FORMATS))
     return kind
+
+
+def install_notebook_display() -> None:
+    """Make Jupyter show every `Value` and `Tensor` as its drawn graph (with `draw`'s defaults).
+
+    It gives the node classes a ``_repr_svg_`` method, the hook IPython looks
+    for; outside Jupyter nothing changes. Without Graphviz a node falls back
+    to its text form. For per-drawing options, display ``viz.draw(node, ...)``.
+    """
+    Node._repr_svg_ = _node_svg  # type: ignore[attr-defined]
+
+
+def _node_svg(node: Node) -> str | None:
+    try:
+        return run_dot(to_dot(node), "svg").decode("utf-8")
+    except GraphvizNotFound:
+        return None

@@ -1,0 +1,178 @@
+"""viz.replay: one frame per node backward visits, the chain rule in numbers, a page that works offline."""
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_viz_view import read
+
+import viz
+from autograd import Tensor, Value, softmax_cross_entropy, toposort
+from viz import book
+from viz.cli import main
+from viz.render import run_dot
+from viz.replay import caption, frames
+
+
+def apple_frames():
+    figure = book.apple_tax(lang="en")
+    return [read(dot) for dot in frames(figure.root, **figure.options())], figure
+
+
+def states(drawing):
+    """{(source, target): gradient state} with the state as drawn: blank, shaded or plain red."""
+    names = {"#ffe9a8": "computed", "#cfe3ff": "arriving", None: "done"}
+    return {(a.source, a.target): "pending" if a.gradient_color == "transparent" else names[a.shade]
+            for a in drawing.arrows if a.gradient is not None}
+
+
+def test_one_frame_per_node_in_backward_order_with_gradients_filled_in_as_computed():
+    drawings, figure = apple_frames()
+    assert len(drawings) == len(toposort(figure.root)) == 2
+    first, second = drawings
+    assert states(first) == {
+        ("apple", "×"): "pending", ("apple count", "×"): "pending",  # the inner × is visited next
+        ("×", "×"): "computed", ("tax", "×"): "computed",  # sent by the outer ×, visited now
+        ("×", "total price"): "arriving",  # the seed, from above
+    }
+    assert states(second) == {
+        ("apple", "×"): "computed", ("apple count", "×"): "computed",
+        ("×", "×"): "arriving", ("tax", "×"): "done", ("×", "total price"): "done",
+    }
+    current = [[t for t, attributes in d.vertices.values() if "fillcolor" in attributes] for d in drawings]
+    assert current == [["×"], ["×"]]
+    outer = next(i for i, (t, a) in first.vertices.items() if "fillcolor" in a)
+    inner = next(i for i, (t, a) in second.vertices.items() if "fillcolor" in a)
+    assert outer != inner
+    assert [a.gradient for a in second.arrows] == ["2.2", "110", "1.1", "200", "1"]  # the numbers never change
+
+
+def test_every_frame_has_the_same_layout():
+    figure = book.softmax_with_loss()
+    svgs = [run_dot(dot, "svg").decode() for dot in frames(figure.root, **figure.options())[:4]]
+    sizes = {re.search(r'<svg width="\w+" height="\w+"', svg)[0] for svg in svgs}
+    positions = {tuple(re.findall(r'<ellipse[^>]*cx="([-\d.]+)" cy="([-\d.]+)"', svg)) for svg in svgs}
+    assert len(sizes) == 1 and len(positions) == 1
+
+
+def test_captions_do_the_chain_rule_in_numbers():
+    figure = book.apple_tax(lang="en")
+    order = toposort(figure.root)
+    assert caption(order, 0, {}) == (
+        "Step 1 of 2: backward visits total price\n"
+        "gradient from above (upstream): 1\n"
+        "to × (200): upstream × local = downstream: 1 × 1.1 = 1.1\n"
+        "to tax: upstream × local = downstream: 1 × 200 = 200"
+    )
+    assert caption(order, 1, {}).splitlines()[2:] == [
+        "to apple: upstream × local = downstream: 1.1 × 2 = 2.2",
+        "to apple count: upstream × local = downstream: 1.1 × 100 = 110",
+    ]
+    c = Value(3.0, requires_grad=False)
+    y = Value(2.0, name="x") * c
+    y.backward()
+    assert caption(toposort(y), 0, {c: "c"}).endswith("to c: nothing (it needs no gradient)")
+
+
+def test_tensor_captions_show_shapes():
+    x = Tensor(np.ones((4, 3)), name="x")
+    W = Tensor(np.full((3, 2), 0.1), requires_grad=True, name="W")
+    loss = softmax_cross_entropy(x @ W, np.array([0, 1, 1, 0]))
+    loss.backward()
+    order = toposort(loss)
+    assert caption(order, 1, {}) == (
+        "Step 2 of 2: backward visits @ (4, 2)\n"
+        "gradient from above (upstream): (4, 2) float64\n"
+        "to x: nothing (it needs no gradient)\n"
+        "to W: upstream (4, 2) × local (vector-Jacobian product of @) = downstream (3, 2) float64 "
+        "[[0, 0], [0, 0], [0, 0]]"
+    )
+
+
+def test_the_page_is_self_contained(tmp_path):
+    figure = book.softmax_with_loss()
+    path = viz.replay(figure.root, tmp_path / "replay.html", **figure.options())
+    page = path.read_text(encoding="utf-8")
+    assert page.count('<section class="frame"') == 16 and page.count("<svg") == 16
+    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\(|https?://(?!www\.w3\.org/)", page)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # each frame's SVG ids are made unique
+    assert "<?xml" not in page and "<script>" in page
+
+
+def test_frames_folder_in_svg_and_png(tmp_path):
+    x = Value(2.0, name="x")
+    y = (x * x).exp()
+    y.backward()
+    viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "svg")
+    viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "png", frame_format="png")
+    assert sorted(p.name for p in (tmp_path / "svg").iterdir()) == ["frame-001.svg", "frame-002.svg"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in (tmp_path / "png").iterdir())
+    with pytest.raises(ValueError, match="frame_format"):
+        viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path, frame_format="gif")
+
+
+def test_replay_needs_a_backward_pass_and_a_reasonable_size(tmp_path):
+    x = Value(2.0, name="x")
+    y = x * 3
+    with pytest.raises(ValueError, match=r"call backward\(\) on the output first"):
+        viz.replay(y, tmp_path / "r.html")
+    z = x
+    for _ in range(20):
+        z = z * 1.1
+    z.backward()
+    with pytest.raises(ValueError, match="visits 20 nodes, more than max_frames=10"):
+        viz.replay(z, tmp_path / "r.html", max_frames=10)
+    assert not list(tmp_path.iterdir())
+
+
+def test_command_line_replays_expressions_and_book_figures(tmp_path, capsys):
+    assert main(["replay", "relu(x*y)+x", "--set", "x=2", "y=3", "-o", str(tmp_path / "e.html"),
+                 "--frames", str(tmp_path / "frames"), "--frames-format", "png"]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'e.html'} and {tmp_path / 'frames'}/\n"
+    assert len(list((tmp_path / "frames").iterdir())) == 3
+    assert main(["replay", "--book", "apple-orange", "--lang", "en", "-o", str(tmp_path / "b.html")]) == 0
+    assert "apple count" in (tmp_path / "b.html").read_text(encoding="utf-8")
+    for args, message in [
+        (["x", "--set", "x=1", "-o", str(tmp_path / "x.svg")], "must end in .html"),
+        (["2*3", "-o", str(tmp_path / "x.html")], "no backward pass to replay"),
+        (["--book", "pear", "-o", str(tmp_path / "x.html")], "invalid choice: 'pear'"),
+        (["-o", str(tmp_path / "x.html")], "give the expression first"),
+    ]:
+        assert main(["replay", *args]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def _browser():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    pytest.skip("no chromium, chromium-browser or google-chrome on PATH to check the page in a browser")
+
+
+def test_the_page_works_in_a_headless_browser(tmp_path):
+    browser = _browser()
+    figure = book.apple_orange(lang="en")
+    page = viz.replay(figure.root, tmp_path / "replay.html", **figure.options())
+    command = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=2000",
+    ]
+    url = f"{page.as_uri()}#frame=3"
+    dom = subprocess.run([*command, "--dump-dom", url], capture_output=True, text=True, timeout=60).stdout
+    assert '<output id="counter">frame 3 of 4</output>' in dom  # written by the script
+    assert re.search(r'<body data-frame="3">', dom)
+    shown = re.findall(r'<section class="frame" id="frame-(\d)" data-frame="\d"( hidden="")?>', dom)
+    assert shown == [("1", ' hidden=""'), ("2", ' hidden=""'), ("3", ""), ("4", ' hidden=""')]
+
+    shot = tmp_path / "shot.png"
+    subprocess.run([*command, "--window-size=1000,700", f"--screenshot={shot}", url], capture_output=True,
+                   timeout=60, check=True)
+    colors = {color for _, color in Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert (255, 213, 79) in colors  # the visited node, filled: the SVG was drawn
+    assert any(r > 200 and g < 60 and b < 60 for r, g, b in colors)  # red gradients

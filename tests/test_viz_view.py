@@ -1,0 +1,246 @@
+"""What a drawing shows: collapsed boxes, nested boxes, highlighted paths, named nodes.
+
+The DOT text is read back into vertices, arrows and boxes by `read`, which
+the summary and replay tests use too.
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+import viz
+from autograd import Tensor, Value
+from viz import book
+
+_VERTEX = re.compile(r'^\t(n\d+|b\d+|m\d+|out) \[label=(?:<(.*?)>|"")((?:, [^<>]*)?)\]$')
+_ARROW = re.compile(
+    r'^\t(c\d+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD></TR><TR><TD PORT="bar"[^>]*BGCOLOR="([^"]+)"></TD></TR>'
+    r'(?:<TR><TD(?: BGCOLOR="([^"]+)")?><FONT COLOR="([^"]+)">(.*?)</FONT></TD></TR>)?</TABLE>>\]$'
+)
+_TAIL = re.compile(r"^\t(\w+) -> (c\d+):bar:w \[(.*)\]$")
+_HEAD = re.compile(r"^\t(c\d+):bar:e -> (\w+)(?: \[(.*)\])?$")
+_SUBSCRIPT = re.compile(r'<FONT POINT-SIZE="10"><SUB>(\d+)</SUB></FONT>')
+
+
+def text(markup):
+    """HTML-label markup back to the plain text it was made from."""
+    plain = _SUBSCRIPT.sub(lambda m: m.group(1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")), markup)
+    return html.unescape(plain.replace("<BR/>", "\n")).replace("\xa0", " ")
+
+
+@dataclass
+class Arrow:
+    source: str  # the source vertex's text
+    target: str
+    forward: str
+    gradient: str | None
+    gradient_color: str | None = None
+    shade: str | None = None
+    highlighted: bool = False
+    ends: tuple = ()  # (source id, target id)
+
+
+@dataclass
+class Drawing:
+    vertices: dict = field(default_factory=dict)  # id -> (text, attributes)
+    arrows: list = field(default_factory=list)
+    boxes: list = field(default_factory=list)  # the subgraph lines, as written
+
+    def kinds(self, prefix):
+        return sorted(t for i, (t, _) in self.vertices.items() if i.startswith(prefix))
+
+    def arrows_between(self, source, target):
+        return [a for a in self.arrows if a.source == source and a.target == target]
+
+
+def read(dot):
+    """The vertices, arrows (by their ends' texts) and box lines of a drawing."""
+    drawing, rows, tails, heads = Drawing(), {}, {}, {}
+    for line in dot.splitlines():
+        if m := _VERTEX.match(line):
+            drawing.vertices[m[1]] = (text(m[2] or ""), m[3])
+        elif m := _ARROW.match(line):
+            rows[m[1]] = m
+        elif m := _TAIL.match(line):
+            tails[m[2]] = (m[1], m[3])
+        elif m := _HEAD.match(line):
+            heads[m[1]] = m[2]
+        elif line.startswith("\tsubgraph cluster"):
+            drawing.boxes.append(line.strip())
+    assert rows.keys() == tails.keys() == heads.keys(), "every arrow is drawn exactly once"
+    for c, m in rows.items():
+        source, attributes = tails[c]
+        drawing.arrows.append(Arrow(
+            drawing.vertices[source][0], drawing.vertices[heads[c]][0], text(m[2]),
+            None if m[6] is None else text(m[6]), m[5], m[4], "penwidth" in attributes, (source, heads[c]),
+        ))
+    return drawing
+
+
+# -- collapsed boxes ------------------------------------------------------------------
+
+
+def test_collapsed_softmax_with_loss_is_figure_5_30():
+    figure = book.softmax_with_loss()
+    drawing = read(viz.to_dot(figure.root, collapse=["Softmax", "Cross Entropy Error"], **figure.options()))
+    assert drawing.kinds("b") == ["Cross Entropy Error", "Softmax"]
+    assert drawing.kinds("n") == ["a₁", "a₂", "a₃", "t₁", "t₂", "t₃"]  # no op is left, the -1 went into the box
+    assert drawing.boxes == []
+    into_softmax = [(a.source, a.forward, a.gradient) for a in drawing.arrows if a.target == "Softmax"]
+    assert into_softmax == [("a₁", "0.3", "0.01821"), ("a₂", "2.9", "0.2452"), ("a₃", "4", "-0.2634")]  # y - t
+    y = drawing.arrows_between("Softmax", "Cross Entropy Error")
+    assert [(a.forward, a.gradient) for a in y] == [("0.01821", "0"), ("0.2452", "0"), ("0.7366", "-1.358")]
+    t = sorted((a.source, a.forward, a.gradient) for a in drawing.arrows if a.source.startswith("t"))
+    assert t == [("t₁", "0", None), ("t₂", "0", None), ("t₃", "1", None)]
+    assert [(a.source, a.forward, a.gradient) for a in drawing.arrows if a.target == "L"] == [
+        ("Cross Entropy Error", "0.3057", "1")]
+    assert len(drawing.arrows) == 10
+
+
+def test_collapsed_symbolic_figure_keeps_the_algebra_on_the_boundary():
+    figure = book.softmax_with_loss(symbolic=True)
+    drawing = read(viz.to_dot(figure.root, collapse=["Softmax", "Cross Entropy Error"], **figure.options()))
+    assert [(a.forward, a.gradient) for a in drawing.arrows if a.target == "Softmax"] == [
+        ("a₁", "y₁ - t₁"), ("a₂", "y₂ - t₂"), ("a₃", "y₃ - t₃")]
+    assert [(a.forward, a.gradient) for a in drawing.arrows_between("Softmax", "Cross Entropy Error")] == [
+        ("y₁", "-t₁/y₁"), ("y₂", "-t₂/y₂"), ("y₃", "-t₃/y₃")]
+
+
+def test_collapsing_one_box_leaves_the_other_open():
+    figure = book.softmax_with_loss()
+    dot = viz.to_dot(figure.root, collapse=["Softmax"], **figure.options())
+    drawing = read(dot)
+    assert drawing.kinds("b") == ["Softmax"]
+    assert len(drawing.boxes) == 1 and drawing.boxes[0].startswith("subgraph cluster0 { label=<Cross Entropy Error>;")
+    assert sorted(a.gradient for a in drawing.arrows_between("Softmax", "log")) == ["-1.358", "0", "0"]
+
+
+def test_collapse_names_must_be_boxes():
+    figure = book.apple_tax()
+    with pytest.raises(ValueError, match=r"collapse: no box is called 'Softmax' \(the boxes are: none\)"):
+        viz.to_dot(figure.root, collapse=["Softmax"])
+
+
+def test_arrows_into_a_collapsed_box_from_one_node_merge_and_add_their_gradients():
+    x = Value(3.0, name="x")
+    with viz.scope("Square plus x", x) as box:
+        y = box.output(x * x + x)
+    y.backward()
+    drawing = read(viz.to_dot(y, collapse=["Square plus x"]))
+    assert [(a.source, a.forward, a.gradient) for a in drawing.arrows_between("x", "Square plus x")] == [
+        ("x", "3", "7")]  # 3 + 3 + 1, one arrow: the box as one op
+
+
+# -- nested boxes, scopes with clusters ---------------------------------------------------------
+
+
+def _two_layer_net():
+    x = Value(0.5, name="x")
+    w1, w2 = Value(2.0, name="w1"), Value(-1.0, name="w2")
+    with viz.scope("Net", x) as net:
+        with viz.scope("Layer 1", x) as layer:
+            h = layer.output((x * w1).tanh())
+        with viz.scope("Layer 2", h) as layer:
+            y = layer.output(h * w2 + 1)
+        y = net.output(y)
+    y.name = "y"
+    y.backward()
+    return y
+
+
+def test_nested_scopes_are_nested_boxes():
+    dot = viz.to_dot(_two_layer_net())
+    [net] = read(dot).boxes
+    assert re.fullmatch(
+        r"subgraph cluster2 \{ label=<Net>; [^{}]*"
+        r"subgraph cluster0 \{ label=<Layer 1>; style=rounded; color=gray50; [^{}]* \}; "
+        r"subgraph cluster1 \{ label=<Layer 2>; style=rounded; color=gray50; [^{}]* \} \}",
+        net,
+    ), net
+
+
+def test_collapsing_an_inner_box_keeps_it_inside_the_outer_one():
+    drawing = read(viz.to_dot(_two_layer_net(), collapse=["Layer 1"]))
+    layer = next(i for i, (t, _) in drawing.vertices.items() if t == "Layer 1")
+    [net] = drawing.boxes
+    assert f" {layer};" in net or f" {layer} " in net
+    into_layer = drawing.arrows_between("w1", "Layer 1")
+    assert [(a.source, a.gradient) for a in into_layer] == [("w1", "-0.21")]  # w2 (1 - tanh²(x w1)) x
+
+
+def test_collapsing_the_outer_box_hides_the_inner_ones():
+    drawing = read(viz.to_dot(_two_layer_net(), collapse=["Net"]))
+    assert drawing.kinds("b") == ["Net"] and drawing.boxes == []
+    assert drawing.kinds("n") == ["w1", "w2", "x"]  # the leaves that need gradients stay outside
+
+
+def test_clusters_and_scopes_together_and_clusters_win():
+    y = _two_layer_net()
+    h = y.inputs[0].inputs[0]  # the tanh node, inside Layer 1
+    dot = viz.to_dot(y, clusters={"Picked": [h]})
+    boxes = read(dot).boxes
+    assert boxes[0].startswith("subgraph cluster0 { label=<Picked>;")
+    assert "label=<Layer 1>" in boxes[1] and "label=<Net>" in boxes[1]
+    tanh_id = next(i for i, (t, _) in read(dot).vertices.items() if t == "tanh")
+    assert f" {tanh_id} }}" in boxes[0] and f" {tanh_id};" not in boxes[1]
+
+
+# -- highlighted paths, names, fonts ----------------------------------------------------------------
+
+
+def test_highlight_draws_every_path_from_the_output_to_a_node_bold():
+    x, y, z = Value(2.0, name="x"), Value(3.0, name="y"), Value(4.0, name="z")
+    out = x * y + x * z
+    out.backward()
+    drawing = read(viz.to_dot(out, highlight=[y]))
+    bold = sorted((a.source, a.target) for a in drawing.arrows if a.highlighted)
+    assert bold == [("+", ""), ("y", "×"), ("×", "+")]
+    drawing = read(viz.to_dot(out, highlight=[x]))
+    assert sum(a.highlighted for a in drawing.arrows) == 5  # both products: every path x takes
+    with pytest.raises(ValueError, match="keep/highlight"):
+        viz.to_dot(out, highlight=[Value(1.0)])
+
+
+def test_named_intermediate_nodes_show_their_names():
+    x = Value(2.0, name="x")
+    h = x.exp()
+    h.name = "h"
+    out = h * 2
+    out.name = "out"
+    drawing = read(viz.to_dot(out))
+    texts = {t: attributes for t, attributes in drawing.vertices.values()}
+    assert texts["exp\nh"].startswith(", shape=ellipse")
+    assert "×" in texts  # the output's name is at the end of its arrow, not in its circle
+    assert drawing.vertices["out"][0] == "out"
+
+
+def test_fontname_reaches_every_label():
+    x = Value(2.0, name="x")
+    dot = viz.to_dot(x.exp(), fontname="DejaVu Serif")
+    assert dot.count('fontname="DejaVu Serif"') == 2  # graph (box titles, captions) and nodes
+
+
+def test_tensor_layers_collapse_with_their_parameters_outside():
+    x = Tensor(np.ones((4, 3)), name="x")
+    W = Tensor(np.full((3, 2), 0.5), requires_grad=True, name="W")
+    b = Tensor(np.zeros(2), requires_grad=True, name="b")
+    out = viz.scoped("Affine", lambda v: v @ W + b, x).sum()
+    out.backward()
+    drawing = read(viz.to_dot(out, collapse=["Affine"]))
+    assert drawing.kinds("b") == ["Affine"] and drawing.kinds("n") == ["W", "b", "x", "Σ"]
+    into = {a.source: (a.forward.split("\n")[0], a.gradient and a.gradient.split("\n")[0])
+            for a in drawing.arrows if a.target == "Affine"}
+    assert into == {"x": ("(4, 3) float64", None), "W": ("(3, 2) float64", "(3, 2) float64"),
+                    "b": ("(2,) float64", "(2,) float64")}
+
+
+def test_a_collapsed_box_keeps_data_arrays_outside_and_hides_scalar_constants():
+    W = Tensor(np.full((3, 2), 0.5), requires_grad=True, name="W")
+    batch = np.ones((4, 3))  # lifted to a constant tensor inside the box
+    out = viz.scoped("Layer", lambda v: (v @ W) * 2.0, batch).sum()
+    out.backward()
+    drawing = read(viz.to_dot(out, collapse=["Layer"]))
+    assert drawing.kinds("n") == ["(4, 3) float64", "W", "Σ"]  # the 2.0 is gone into the box
