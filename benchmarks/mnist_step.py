@@ -14,21 +14,21 @@ BLAS runs on one thread (two never helped this small net here).
 
 from __future__ import annotations
 
-import os
+import sys
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before NumPy (or PyTorch) starts its thread pool
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demos.blas import use_blas_threads
+
+use_blas_threads()  # before NumPy (or PyTorch) starts its thread pool
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nn  # noqa: E402
 

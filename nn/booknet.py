@@ -1,9 +1,10 @@
 """The book's network interface (ch. 4–5), written once for both TwoLayerNets.
 
 A book-style net exposes ``params`` (its live weight arrays by name),
-``predict``, ``loss``, ``gradient`` (by backprop), and from these this mixin
-derives ``accuracy`` and ``numerical_gradient`` (central differences of
-``loss``). Plain NumPy: the manual net (`nn.manual`) uses it without autograd.
+``predict``, ``loss`` and ``loss_and_gradient`` (by backprop), and from these
+this mixin derives ``gradient``, ``accuracy`` and ``numerical_gradient``
+(central differences of ``loss``). Plain NumPy: the manual net (`nn.manual`)
+uses it without autograd.
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ def class_indices(t: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 class BookNet:
-    """``accuracy`` and ``numerical_gradient`` for any net with ``params``, ``predict`` and ``loss``."""
+    """``gradient``, ``accuracy`` and ``numerical_gradient`` for any net with the four methods below.
+
+    A net defines ``params``, ``predict``, ``loss`` and ``loss_and_gradient``.
+    """
 
     params: Mapping[str, np.ndarray]
 
@@ -108,6 +112,18 @@ class BookNet:
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
         raise NotImplementedError
+
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """The loss and its gradient for every entry of ``params``, from one forward and one backward pass.
+
+        A training loop that reports the loss needs both; the book calls
+        ``loss`` again after ``gradient``, a second forward pass per step.
+        """
+        raise NotImplementedError
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """The book's ``gradient``: backprop, the loss's gradient for every entry of ``params``."""
+        return self.loss_and_gradient(x, t)[1]
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Fraction of rows whose highest score is the target class (``t`` one-hot or indices)."""

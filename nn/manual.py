@@ -154,11 +154,11 @@ class TwoLayerNet(BookNet):
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
         return self.last_layer.forward(self.predict(x), t)
 
-    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Backprop by hand: forward, then each layer's ``backward`` in reverse order."""
-        self.loss(x, t)
+        loss = self.loss(x, t)
         dout = self.last_layer.backward()
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         first, _, second = self.layers
-        return {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
+        return loss, {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}

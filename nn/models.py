@@ -56,8 +56,8 @@ class TwoLayerNet(BookNet, MLP):
 
     It is ``MLP([input_size, hidden_size, output_size])`` plus ``last_layer``
     (`SoftmaxWithLoss`); ``params["W1"]`` is the very array inside the first
-    layer's weight parameter. ``gradient()`` returns the parameters' own
-    ``.grad`` arrays (no copies). To train PyTorch-style instead::
+    layer's weight parameter. ``gradient()`` and ``loss_and_gradient()`` return
+    the parameters' own ``.grad`` arrays (no copies). To train PyTorch-style instead::
 
         opt = nn.optim.SGD(net.parameters(), lr=0.1)
         opt.zero_grad()
@@ -88,10 +88,10 @@ class TwoLayerNet(BookNet, MLP):
         with no_grad():
             return self.last_layer(self(x), t).item()
 
-    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Backprop by the engine; ``x`` enters as a constant, so no gradient is computed for it."""
         loss = self.last_layer(self(x), t)
         for p in self._by_book_name.values():
             p.grad = None
         loss.backward()
-        return {name: p.grad for name, p in self._by_book_name.items()}
+        return loss.item(), {name: p.grad for name, p in self._by_book_name.items()}

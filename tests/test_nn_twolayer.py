@@ -123,6 +123,29 @@ def test_autograd_params_are_the_parameter_tensors_data() -> None:
 
 
 @pytest.mark.parametrize("net_class", NETS)
+def test_loss_and_gradient_is_loss_and_gradient_in_one_pass(net_class: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A training loop gets the loss with the gradient: same numbers as loss() and gradient(), one forward pass."""
+    net = net_class(5, 4, 3, weight_init_std=0.5, dtype=np.float64, rng=2)
+    x, t = random_batch()
+    expected_loss = net.loss(x, t)
+    expected = {name: g.copy() for name, g in net.gradient(x, t).items()}
+    first = net.layers[0]
+    forwards = []
+
+    def counted_forward(*args: object) -> object:
+        forwards.append(1)
+        return type(first).forward(first, *args)
+
+    monkeypatch.setattr(first, "forward", counted_forward)
+    loss, grads = net.loss_and_gradient(x, t)
+    assert len(forwards) == 1
+    assert type(loss) is float and loss == pytest.approx(expected_loss, rel=1e-12)
+    assert list(grads) == ["W1", "b1", "W2", "b2"]
+    for name, g in grads.items():
+        np.testing.assert_allclose(g, expected[name], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("net_class", NETS)
 def test_gradient_does_not_accumulate(net_class: type) -> None:
     net = net_class(5, 4, 3, dtype=np.float64, rng=0)
     x, t = random_batch()
