@@ -40,8 +40,8 @@ class Affine(Module):
         rng: initializers.Seed = None,
     ) -> None:
         draw = initializers.get(init)
-        self.W = Parameter(draw((in_features, out_features), np.random.default_rng(rng)), dtype=dtype)
-        self.b = Parameter(np.zeros(out_features), dtype=dtype)
+        self.W = Parameter(draw((in_features, out_features), np.random.default_rng(rng)), name="W", dtype=dtype)
+        self.b = Parameter(np.zeros(out_features), name="b", dtype=dtype)
 
     def forward(self, x: Any) -> Tensor:
         if x.ndim > 2:

@@ -78,6 +78,8 @@ class TwoLayerNet(BookNet, MLP):
         self.last_layer = SoftmaxWithLoss()
         first, second = self.layers[0], self.layers[2]
         self._by_book_name = {"W1": first.W, "b1": first.b, "W2": second.W, "b2": second.b}
+        for name, parameter in self._by_book_name.items():
+            parameter.name = name  # drawings label them as the book does
         self.params = Params({name: p.data for name, p in self._by_book_name.items()})
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -8,9 +8,9 @@ is no registration to forget, no ``super().__init__()`` to call, and the order
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -39,8 +39,15 @@ class Module:
 
     training = True  # flipped per instance by train() / eval()
 
+    # A tool may wrap every module call: hook(module, *args, **kwargs) runs in place of
+    # forward (viz.module_boxes draws each call as a box). None costs one attribute check.
+    call_hook: ClassVar[Callable[..., Any] | None] = None
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        hook = Module.call_hook
+        if hook is None:
+            return self.forward(*args, **kwargs)
+        return hook(self, *args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")

@@ -1,6 +1,7 @@
 """viz.scope and viz.scoped: which nodes a box holds, and that the engine does not notice."""
 
 import gc
+import re
 
 import numpy as np
 import pytest
@@ -122,3 +123,23 @@ def test_scopes_keep_nothing_alive_after_the_graph_is_dropped():
         assert records() == before
     finally:
         gc.enable()
+
+
+def test_module_boxes_draw_each_layer_call_as_a_box_only_inside_the_block():
+    import numpy as np
+
+    import nn
+    import viz
+
+    net = nn.TwoLayerNet(6, 4, 3, rng=0)
+    x, t = np.ones((2, 6), np.float32), np.array([0, 2])
+    with viz.module_boxes():
+        loss = net.last_layer(net(x), t)
+    dot = viz.to_dot(loss, max_nodes=None)
+    titles = re.findall(r"subgraph cluster\d+ \{ label=<(\w+)>", dot)
+    assert sorted(titles) == ["Affine", "Affine", "ReLU", "SoftmaxWithLoss", "TwoLayerNet"]
+    assert re.search(r"cluster\d+ \{ label=<TwoLayerNet>.*subgraph cluster\d+ \{ label=<Affine>", dot)
+    assert "W1" in dot and "b2" in dot
+    assert nn.Module.call_hook is None
+    plain = viz.to_dot(net.last_layer(net(x), t), max_nodes=None)
+    assert "subgraph cluster" not in plain

@@ -32,7 +32,7 @@ from viz.render import (
     render,
 )
 from viz.replay import replay
-from viz.scopes import scope, scoped
+from viz.scopes import module_boxes, scope, scoped
 
 __all__ = [
     "DEFAULT_FONT",
@@ -47,6 +47,7 @@ __all__ = [
     "book",
     "draw",
     "install_notebook_display",
+    "module_boxes",
     "render",
     "replay",
     "scope",

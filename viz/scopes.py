@@ -19,6 +19,7 @@ worked out only when a drawing asks for it (`scope_boxes`).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -133,6 +134,28 @@ def scoped(title: str, function: Callable[..., Any], *args: Any, **kwargs: Any) 
     """
     with scope(title, *args, *kwargs.values()) as box:
         return box.output(function(*args, **kwargs))
+
+
+@contextlib.contextmanager
+def module_boxes() -> Iterator[None]:
+    """Inside this block every ``nn.Module`` call becomes a box titled with the module's class.
+
+    ``with viz.module_boxes(): loss = net.last_layer(net(x), t)`` then ``viz.render(loss, ...)``
+    draws Affine, ReLU and the whole model as nested boxes. Outside the block
+    modules run with no scope at all, so training pays nothing for it.
+    """
+    from nn.module import Module  # viz draws any graph; it needs nn only for this
+
+    previous = Module.call_hook
+    Module.call_hook = _scoped_call
+    try:
+        yield
+    finally:
+        Module.call_hook = previous
+
+
+def _scoped_call(module: Any, *args: Any, **kwargs: Any) -> Any:
+    return scoped(type(module).__name__, module.forward, *args, **kwargs)
 
 
 def scope_boxes(nodes: Sequence[Node]) -> tuple[list[ScopeRecord], dict[Node, ScopeRecord]]:
