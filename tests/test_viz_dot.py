@@ -4,7 +4,6 @@ The DOT is read back with a few regular expressions into (source label,
 target label, forward text, gradient text) tuples, one per drawn connection.
 """
 
-import html
 import os
 import re
 import subprocess
@@ -13,46 +12,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from dot_reading import parse
 
 import viz
 from autograd import Tensor, Value, softmax_cross_entropy
 from viz import book
 from viz import format as fmt
-
-# -- reading the DOT back -----------------------------------------------------------
-
-_NODE = re.compile(r'^\t(n\d+|out) \[label=(?:<(.*)>|"")(, shape=(?:circle|ellipse)[^>]*)?\]$')
-_CONNECTION = re.compile(
-    r'^\t(c\d+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD></TR><TR><TD PORT="bar"[^>]*></TD></TR>'
-    r'(?:<TR><TD><FONT COLOR="red">(.*?)</FONT></TD></TR>)?</TABLE>>\]$'
-)
-_TAIL = re.compile(r"^\t(n\d+) -> (c\d+):bar:w ")
-_HEAD = re.compile(r"^\t(c\d+):bar:e -> (n\d+|out)$")
-_SUBSCRIPT = re.compile(r'<FONT POINT-SIZE="10"><SUB>(\d+)</SUB></FONT>')
-
-
-def _text(markup):
-    """HTML-label markup back to the plain text it was made from."""
-    plain = _SUBSCRIPT.sub(lambda m: m.group(1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")), markup)
-    return html.unescape(plain.replace("<BR/>", "\n")).replace("\xa0", " ")
-
-
-def parse(dot):
-    """(op glyph counts, connections as (source, target, forward, gradient or None))."""
-    labels, ops, rows, tails, heads = {}, Counter(), {}, {}, {}
-    for line in dot.splitlines():
-        if m := _NODE.match(line):
-            labels[m[1]] = _text(m[2] or "")
-            if m[3]:
-                ops[labels[m[1]]] += 1
-        elif m := _CONNECTION.match(line):
-            rows[m[1]] = (_text(m[2]), None if m[3] is None else _text(m[3]))
-        elif m := _TAIL.match(line):
-            tails[m[2]] = m[1]
-        elif m := _HEAD.match(line):
-            heads[m[1]] = m[2]
-    assert rows.keys() == tails.keys() == heads.keys(), "every connection is drawn exactly once"
-    return ops, [(labels[tails[c]], labels[heads[c]], *rows[c]) for c in rows]
 
 
 def figure_dot(figure):
@@ -62,7 +27,7 @@ def figure_dot(figure):
 # -- generic graphs ---------------------------------------------------------------------
 
 
-def test_operators_are_circles_leaves_and_output_are_text():
+def test_operators_are_circles_leaves_and_output_aretext():
     x, y = Value(2.0, name="x"), Value(3.0, name="y")
     z = x * y + 1
     z.name = "z"

@@ -6,8 +6,8 @@ import subprocess
 
 import numpy as np
 import pytest
+from dot_reading import read
 from PIL import Image
-from test_viz_view import read
 
 import viz
 from autograd import Tensor, Value, softmax_cross_entropy, toposort

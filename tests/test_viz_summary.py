@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 
 import pytest
-from test_viz_view import read
+from dot_reading import read
 
 import viz
 from autograd import Value

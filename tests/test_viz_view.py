@@ -4,81 +4,15 @@ The DOT text is read back into vertices, arrows and boxes by `read`, which
 the summary and replay tests use too.
 """
 
-import html
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from dot_reading import read
 
 import viz
 from autograd import Tensor, Value
 from viz import book
-
-_VERTEX = re.compile(r'^\t(n\d+|b\d+|m\d+|out) \[label=(?:<(.*?)>|"")((?:, [^<>]*)?)\]$')
-_ARROW = re.compile(
-    r'^\t(c\d+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD></TR><TR><TD PORT="bar"[^>]*BGCOLOR="([^"]+)"></TD></TR>'
-    r'(?:<TR><TD(?: BGCOLOR="([^"]+)")?><FONT COLOR="([^"]+)">(.*?)</FONT></TD></TR>)?</TABLE>>\]$'
-)
-_TAIL = re.compile(r"^\t(\w+) -> (c\d+):bar:w \[(.*)\]$")
-_HEAD = re.compile(r"^\t(c\d+):bar:e -> (\w+)(?: \[(.*)\])?$")
-_SUBSCRIPT = re.compile(r'<FONT POINT-SIZE="10"><SUB>(\d+)</SUB></FONT>')
-
-
-def text(markup):
-    """HTML-label markup back to the plain text it was made from."""
-    plain = _SUBSCRIPT.sub(lambda m: m.group(1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")), markup)
-    return html.unescape(plain.replace("<BR/>", "\n")).replace("\xa0", " ")
-
-
-@dataclass
-class Arrow:
-    source: str  # the source vertex's text
-    target: str
-    forward: str
-    gradient: str | None
-    gradient_color: str | None = None
-    shade: str | None = None
-    highlighted: bool = False
-    ends: tuple = ()  # (source id, target id)
-
-
-@dataclass
-class Drawing:
-    vertices: dict = field(default_factory=dict)  # id -> (text, attributes)
-    arrows: list = field(default_factory=list)
-    boxes: list = field(default_factory=list)  # the subgraph lines, as written
-
-    def kinds(self, prefix):
-        return sorted(t for i, (t, _) in self.vertices.items() if i.startswith(prefix))
-
-    def arrows_between(self, source, target):
-        return [a for a in self.arrows if a.source == source and a.target == target]
-
-
-def read(dot):
-    """The vertices, arrows (by their ends' texts) and box lines of a drawing."""
-    drawing, rows, tails, heads = Drawing(), {}, {}, {}
-    for line in dot.splitlines():
-        if m := _VERTEX.match(line):
-            drawing.vertices[m[1]] = (text(m[2] or ""), m[3])
-        elif m := _ARROW.match(line):
-            rows[m[1]] = m
-        elif m := _TAIL.match(line):
-            tails[m[2]] = (m[1], m[3])
-        elif m := _HEAD.match(line):
-            heads[m[1]] = m[2]
-        elif line.startswith("\tsubgraph cluster"):
-            drawing.boxes.append(line.strip())
-    assert rows.keys() == tails.keys() == heads.keys(), "every arrow is drawn exactly once"
-    for c, m in rows.items():
-        source, attributes = tails[c]
-        drawing.arrows.append(Arrow(
-            drawing.vertices[source][0], drawing.vertices[heads[c]][0], text(m[2]),
-            None if m[6] is None else text(m[6]), m[5], m[4], "penwidth" in attributes, (source, heads[c]),
-        ))
-    return drawing
-
 
 # -- collapsed boxes ------------------------------------------------------------------
 

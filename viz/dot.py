@@ -18,11 +18,21 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
-from typing import TypedDict
+from typing import Unpack
 
 from autograd import Node
-from viz.view import DEFAULT_MAX_NODES, Arrow, Box, EdgeKey, EdgeText, Vertex, View, backward_has_run, build
+from viz.view import (
+    DEFAULT_MAX_NODES,
+    Arrow,
+    Box,
+    EdgeKey,
+    EdgeText,
+    Vertex,
+    View,
+    ViewOptions,
+    backward_has_run,
+    build,
+)
 
 __all__ = ["DEFAULT_FONT", "DEFAULT_MAX_NODES", "DotOptions", "EdgeKey", "EdgeText", "backward_has_run", "to_dot"]
 
@@ -46,36 +56,15 @@ Its network-simplex placement dominates the time on big, dense drawings
 """
 
 
-class DotOptions(TypedDict, total=False):
+class DotOptions(ViewOptions, total=False):
     """The keyword options of `to_dot`, which `viz.draw`, `viz.render` and `viz.replay` pass on."""
 
-    clusters: Mapping[str, Iterable[Node]]
-    collapse: Iterable[str]
-    edge_labels: Mapping[EdgeKey, EdgeText]
-    node_labels: Mapping[Node, str]
-    gradients: bool | None
-    max_nodes: int | None
-    keep: Iterable[Node]
-    highlight: Iterable[Node]
-    step: int | None
     caption: str | None
     fontname: str
 
 
 def to_dot(
-    root: Node,
-    *,
-    clusters: Mapping[str, Iterable[Node]] | None = None,
-    collapse: Iterable[str] = (),
-    edge_labels: Mapping[EdgeKey, EdgeText] | None = None,
-    node_labels: Mapping[Node, str] | None = None,
-    gradients: bool | None = None,
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    keep: Iterable[Node] = (),
-    highlight: Iterable[Node] = (),
-    step: int | None = None,
-    caption: str | None = None,
-    fontname: str = DEFAULT_FONT,
+    root: Node, *, caption: str | None = None, fontname: str = DEFAULT_FONT, **options: Unpack[ViewOptions]
 ) -> str:
     """The graph that computed ``root`` as DOT text, left to right, output at the right.
 
@@ -105,11 +94,7 @@ def to_dot(
       its inputs and those that reached it from above shaded. ``caption`` is a
       title above the drawing.
     """
-    view = build(
-        root, clusters=clusters, collapse=collapse, edge_labels=edge_labels, node_labels=node_labels,
-        gradients=gradients, max_nodes=max_nodes, keep=keep, highlight=highlight, step=step,
-    )
-    return _write(view, fontname, caption)
+    return _write(build(root, **options), fontname, caption)
 
 
 def _write(view: View, fontname: str = DEFAULT_FONT, caption: str | None = None) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
@@ -73,6 +73,20 @@ class View:
     vertices: list[Vertex]
     arrows: list[Arrow]
     boxes: list[Box] = field(default_factory=list)
+
+
+class ViewOptions(TypedDict, total=False):
+    """The keyword options of `build` (documented at `viz.to_dot`)."""
+
+    clusters: Mapping[str, Iterable[Node]] | None
+    collapse: Iterable[str]
+    edge_labels: Mapping[EdgeKey, EdgeText] | None
+    node_labels: Mapping[Node, str] | None
+    gradients: bool | None
+    max_nodes: int | None
+    keep: Iterable[Node]
+    highlight: Iterable[Node]
+    step: int | None
 
 
 def build(
