@@ -25,11 +25,13 @@ Axis = int | Sequence[int] | None
 
 
 def _matmul_grad_a(g: Any, y: Any, a: Any, b: Any) -> Any:
-    return sum_to(g @ b.mT, a.shape)
+    ga = g @ b.mT
+    return ga if ga.shape == a.shape else sum_to(ga, a.shape)  # summed only over broadcast batch axes
 
 
 def _matmul_grad_b(g: Any, y: Any, a: Any, b: Any) -> Any:
-    return sum_to(a.mT @ g, b.shape)
+    gb = a.mT @ g
+    return gb if gb.shape == b.shape else sum_to(gb, b.shape)
 
 
 MATMUL = Op("matmul", "@", _matmul_grad_a, _matmul_grad_b)
@@ -37,22 +39,32 @@ MATMUL = Op("matmul", "@", _matmul_grad_a, _matmul_grad_b)
 
 def matmul(a: Node, b: Node) -> Node:
     """``a @ b`` with NumPy's rules, batched dimensions broadcast; 1-D operands as vectors."""
-    check_same_dtype("matmul", a.data, b.data)
+    a_data, b_data = a.data, b.data  # the arrays' own shape and ndim: cheaper than the Tensor properties
+    check_same_dtype("matmul", a_data, b_data)
+    if a_data.ndim < 2 or b_data.ndim < 2:
+        return _matmul_vectors(a, b)
+    if a_data.shape[-1] != b_data.shape[-2]:
+        raise ShapeError(
+            f"matmul: {a.shape} @ {b.shape} (inner dimensions {a.shape[-1]} and {b.shape[-2]} differ)"
+        )
+    try:
+        data = a_data @ b_data
+    except ValueError:
+        raise ShapeError(f"matmul: cannot broadcast batch dimensions of {a.shape} @ {b.shape}") from None
+    return a._result(data, MATMUL, (a, b))
+
+
+def _matmul_vectors(a: Node, b: Node) -> Node:
+    """A 1-D operand as NumPy treats it: a row on the left, a column on the right, removed again after."""
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands must have at least 1 dimension, got {a.shape} @ {b.shape}")
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != inner_b:
         raise ShapeError(f"matmul: {a.shape} @ {b.shape} (inner dimensions {a.shape[-1]} and {inner_b} differ)")
-    if a.ndim == 1:  # a vector on the left: a row, whose axis is removed again after the product
+    if a.ndim == 1:
         out = matmul(reshape(a, (1, -1)), b)
         return reshape(out, out.shape[:-2] + out.shape[-1:] if b.ndim > 1 else ())
-    if b.ndim == 1:
-        return reshape(matmul(a, reshape(b, (-1, 1))), a.shape[:-1])
-    try:
-        data = a.data @ b.data
-    except ValueError:
-        raise ShapeError(f"matmul: cannot broadcast batch dimensions of {a.shape} @ {b.shape}") from None
-    return a._result(data, MATMUL, (a, b))
+    return reshape(matmul(a, reshape(b, (-1, 1))), a.shape[:-1])
 
 
 def check_same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:

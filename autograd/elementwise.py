@@ -52,16 +52,17 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
-    g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if lead else g
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g.sum(axis=tuple(range(lead))) if lead else g  # e.g. a bias: one sum over the batch axis
 
 
 def _unbroadcast(index: int, vjp: Callable[..., Any]) -> Callable[..., Any]:
     def fitted(g: Any, y: Any, *xs: Any) -> Any:
-        return sum_to(vjp(g, y, *xs), xs[index].shape)
+        gx = vjp(g, y, *xs)
+        shape = xs[index].shape
+        return gx if gx.shape == shape else sum_to(gx, shape)  # the check inline: most edges never broadcast
 
     return fitted
 

@@ -62,7 +62,11 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
     else:
         labels = _class_indices(target, rows.shape, x.shape)
         picked = np.arange(n), labels
-        loss = (np.log(total).sum() - shifted[picked].sum()) / n  # -log p_t = log S - (a_t - max)
+        try:
+            target_logits = shifted[picked]
+        except IndexError:  # a label >= C; a negative one is caught in _class_indices
+            raise ShapeError(f"softmax_cross_entropy: class index out of range 0..{rows.shape[1] - 1}") from None
+        loss = (np.log(total).sum() - target_logits.sum()) / n  # -log p_t = log S - (a_t - max)
         delta = p  # p - onehot, without building the one-hot matrix
         delta[picked] -= 1
     delta = delta.reshape(x.shape)
@@ -87,7 +91,7 @@ def _class_indices(target: np.ndarray, rows: tuple[int, int], shape: tuple[int, 
     labels = target.reshape(-1)
     if labels.shape[0] != n:
         raise ShapeError(f"softmax_cross_entropy: {labels.shape[0]} class indices for {n} rows of logits {shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    if labels.dtype.kind == "i" and labels.size and labels.min() < 0:  # NumPy would wrap these silently
         raise ShapeError(f"softmax_cross_entropy: class index out of range 0..{classes - 1}")
     return labels
 

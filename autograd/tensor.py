@@ -93,7 +93,7 @@ class Tensor(Node, ew.Arithmetic):
                 f"backward(): the output has shape {self.shape}; a gradient can be created implicitly "
                 "only for a scalar output. Pass the seed, e.g. backward(np.ones_like(out.data))"
             )
-        return np.ones_like(self.data)
+        return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # C calls only: this is per step
 
     def _check_seed(self, grad: Any) -> np.ndarray:
         seed = np.asarray(raw_data(grad), dtype=self.dtype)
