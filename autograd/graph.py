@@ -83,25 +83,7 @@ class Node:
 
         Results are always of the plain kind: an op on a ``Parameter`` gives a ``Tensor``.
         """
-        node = object.__new__(cls._kind)
-        node.data = data
-        node.grad = cls._grad_zero
-        node.name = None
-        node.requires_grad = False
-        node.op = node._x0 = node._x1 = None
-        if _recording:
-            for x in inputs:
-                if x.requires_grad:
-                    node.requires_grad = True
-                    node.op = op
-                    if len(inputs) == 2:
-                        node._x0, node._x1 = inputs
-                    elif len(inputs) == 1:
-                        node._x0 = inputs[0]
-                    else:
-                        node._x0, node._x1 = inputs, _MANY
-                    break
-        return node
+        return record(cls._kind, data, op, inputs)
 
     # What `.grad` holds before any backward pass; subclasses choose.
     _grad_zero: Any = None
@@ -134,6 +116,33 @@ class Node:
 
     def _check_seed(self, grad: Any) -> Any:
         return grad
+
+
+def record(kind: type[Node], data: Any, op: Op, inputs: tuple[Node, ...]) -> Node:
+    """A new node of ``kind`` for ``data``; records ``op`` when any input needs a gradient."""
+    node = object.__new__(kind)
+    node.data = data
+    node.grad = kind._grad_zero
+    node.name = None
+    recording = False
+    if _recording:
+        for x in inputs:
+            if x.requires_grad:
+                recording = True
+                break
+    if recording:
+        node.requires_grad = True
+        node.op = op
+        if len(inputs) == 2:
+            node._x0, node._x1 = inputs
+        elif len(inputs) == 1:
+            node._x0, node._x1 = inputs[0], None
+        else:
+            node._x0, node._x1 = inputs, _MANY
+    else:  # nothing to differentiate: a constant, as a leaf
+        node.requires_grad = False
+        node.op = node._x0 = node._x1 = None
+    return node
 
 
 def toposort(root: Node) -> list[Node]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from autograd import elementwise as ew
 from autograd.errors import DomainError
-from autograd.graph import Node, Op
+from autograd.graph import Node, Op, record
 
 Number = int | float
 
@@ -69,7 +69,7 @@ class Value(Node, ew.Arithmetic):
             data = prim.scalar_forward(self.data)
         except (ArithmeticError, ValueError) as error:
             raise _domain_error(prim, (self,), error) from None
-        return self._result(data, prim.scalar, (self,))
+        return record(Value, data, prim.scalar, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Value:
         if other.__class__ is not Value:
@@ -78,7 +78,7 @@ class Value(Node, ew.Arithmetic):
             data = prim.scalar_forward(self.data, other.data)
         except (ArithmeticError, ValueError) as error:
             raise _domain_error(prim, (self, other), error) from None
-        return self._result(data, prim.scalar, (self, other))
+        return record(Value, data, prim.scalar, (self, other))
 
     def _reflected(self, prim: ew.Elementwise, other: Any) -> Value:
         return _lift(other)._binary(prim, self)
