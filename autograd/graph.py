@@ -87,6 +87,9 @@ class Node:
 
     # What `.grad` holds before any backward pass; subclasses choose.
     _grad_zero: Any = None
+    # Errors that mean a rule met a point outside its domain, reported as DomainError. NumPy
+    # signals those with nan/inf, so for a Tensor a ValueError is a shape bug and propagates as is.
+    _domain_errors: tuple[type[Exception], ...] = ()
 
     def zero_grad(self) -> None:
         """Reset this node's gradient (as before any backward pass)."""
@@ -216,8 +219,10 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
                         gx = vjp(*args)
                         prev = get(x)
                         grads[x] = gx if prev is None else prev + gx
-            except (ArithmeticError, ValueError) as error:
-                raise _domain_error(node, error) from error
+            except Exception as error:
+                if isinstance(error, node._domain_errors):
+                    raise _domain_error(node, error) from error
+                raise
     finally:
         _recording = previous
     return grads

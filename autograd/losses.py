@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.elementwise import raw
 from autograd.errors import ShapeError
 from autograd.graph import Node, Op
 
@@ -50,7 +51,7 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
         raise ShapeError(f"softmax_cross_entropy: logits must be (N, C) or (C,), got {x.shape}")
     rows = x.reshape(1, -1) if x.ndim == 1 else x
     n = rows.shape[0]
-    target = np.asarray(target.data if isinstance(target, Node) else target)
+    target = np.asarray(raw(target))
     shifted = rows - rows.max(axis=1, keepdims=True)  # shifting by the max cannot overflow
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)

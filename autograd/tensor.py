@@ -10,7 +10,7 @@ import numpy as np
 from autograd import array_ops, losses
 from autograd import elementwise as ew
 from autograd.errors import ShapeError
-from autograd.graph import Node
+from autograd.graph import Node, record
 
 ArrayLike = Any
 
@@ -96,7 +96,7 @@ class Tensor(Node, ew.Arithmetic):
         return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # C calls only: this is per step
 
     def _check_seed(self, grad: Any) -> np.ndarray:
-        seed = np.asarray(raw_data(grad), dtype=self.dtype)
+        seed = np.asarray(ew.raw(grad), dtype=self.dtype)
         if seed.shape != self.shape:
             raise ShapeError(f"backward(): seed gradient has shape {seed.shape}, output has shape {self.shape}")
         return seed
@@ -111,7 +111,7 @@ class Tensor(Node, ew.Arithmetic):
 
     # -- elementwise operations (rules shared with Value) -------------------
     def _unary(self, prim: ew.Elementwise) -> Tensor:
-        return self._result(prim.array_forward(self.data), prim.tensor, (self,))
+        return record(Tensor, prim.array_forward(self.data), prim.tensor, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Tensor:
         if other.__class__ is not Tensor:
@@ -122,7 +122,7 @@ class Tensor(Node, ew.Arithmetic):
             data = prim.array_forward(a, b)
         except ValueError:
             raise ShapeError(f"{prim.tensor.name}: cannot broadcast shapes {a.shape} and {b.shape}") from None
-        return self._result(data, prim.tensor, (self, other))
+        return record(Tensor, data, prim.tensor, (self, other))
 
     def _reflected(self, prim: ew.Elementwise, other: Any) -> Tensor:
         return lift(other, self)._binary(prim, self)
@@ -176,10 +176,6 @@ class Tensor(Node, ew.Arithmetic):
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return losses.log_softmax(self, axis)
-
-
-def raw_data(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
 
 
 def lift(x: Any, like: Tensor) -> Tensor:

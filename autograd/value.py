@@ -31,6 +31,8 @@ class Value(Node, ew.Arithmetic):
 
     __slots__ = ()
     _grad_zero = 0.0
+    # Python's float math raises these where a derivative is undefined (0.0 ** -0.5, log of <= 0).
+    _domain_errors = (ArithmeticError, ValueError)
 
     def __init__(self, data: Number, name: str | None = None, requires_grad: bool = True) -> None:
         if isinstance(data, Node):
@@ -93,7 +95,7 @@ class Value(Node, ew.Arithmetic):
         if not inputs:
             raise ValueError("Value.sum(): needs at least one value")
         total = math.fsum(x.data for x in inputs)
-        node = Value._result(total, Op("add", "+", *[_pass_gradient] * len(inputs)), inputs)
+        node = record(Value, total, Op("add", "+", *[_pass_gradient] * len(inputs)), inputs)
         node.name = name
         return node
 

@@ -149,3 +149,14 @@ def test_backward_and_grad_on_a_leaf():
     t.backward()
     assert t.grad == 1.0
     assert toposort(x) == []
+
+
+def test_a_shape_bug_in_a_tensor_rule_is_not_reported_as_a_domain_error():
+    from autograd import Op
+    from autograd.graph import record
+
+    broken = Op("broken", "?", lambda g, y, x: g @ np.ones((5, 5)))  # (3,) @ (5, 5): a bug in the rule
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = record(Tensor, x.data * 2, broken, (x,))
+    with pytest.raises(ValueError, match="matmul"):  # NumPy's own error; DomainError is not a ValueError
+        y.sum().backward()
