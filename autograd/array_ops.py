@@ -10,7 +10,7 @@ stay free of reference cycles.
 
 from __future__ import annotations
 
-import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,7 +83,7 @@ def sum(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
 
 def mean(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
     """Mean over ``axis``: the sum divided by the number of elements summed."""
-    count = x.data.size // np.prod(_kept_shape(x.shape, axis), dtype=int)
+    count = x.data.size // math.prod(_kept_shape(x.shape, axis))
     return sum(x, axis, keepdims) / count
 
 
@@ -193,4 +193,4 @@ def _plain_key(key: Any) -> Any:
 
 def _is_basic(key: Any) -> bool:
     parts = key if isinstance(key, tuple) else (key,)
-    return builtins.all(isinstance(k, int | slice | type(None) | type(Ellipsis)) for k in parts)
+    return all(isinstance(k, int | slice | type(None) | type(Ellipsis)) for k in parts)
