@@ -88,12 +88,15 @@ def _scalar_relu(x: float) -> float:
 
 
 def _scalar_sigmoid(x: float) -> float:
-    # tanh form: never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
-    return 0.5 + 0.5 * math.tanh(0.5 * x)
+    # exp(-|x|) never overflows, and neither branch subtracts nearly equal numbers, so
+    # sigmoid(-40) = 4.2e-18 keeps its digits (0.5 + 0.5·tanh(x/2) rounds it to 0).
+    e = math.exp(-x if x >= 0 else x)
+    return 1 / (1 + e) if x >= 0 else e / (1 + e)
 
 
 def _array_sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 add = Elementwise(

@@ -223,3 +223,12 @@ def test_item_numpy_detach():
     assert isinstance(y.numpy(), np.ndarray)
     d = y.detach()
     assert d.op is None and not d.requires_grad and d.data is y.data
+
+
+def test_sigmoid_keeps_its_digits_far_from_zero():
+    x = Tensor(np.array([-40.0, -800.0, 0.0, 800.0]), requires_grad=True)
+    y = x.sigmoid()
+    np.testing.assert_allclose(y.data, [4.248354255291589e-18, 0.0, 0.5, 1.0], rtol=1e-14)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad[0], 4.248354255291589e-18, rtol=1e-12)
+    assert x.sigmoid().dtype == np.float64 and Tensor([1.0]).sigmoid().dtype == np.float32
