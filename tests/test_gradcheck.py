@@ -1,0 +1,35 @@
+"""gradcheck itself: it must fail on a wrong derivative, or every gradient test built on it proves nothing."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import GradcheckError, Tensor, Value, gradcheck
+from autograd import elementwise as ew
+
+
+def test_passes_a_right_derivative_and_reports_each_input():
+    report = gradcheck(lambda a, b: (a * b).tanh(), [Value(0.4, name="a"), Value(-1.2, name="b")])
+    assert report.ok
+    assert [c.name for c in report.checks] == ["a", "b"]
+    assert all(c.rel_error < 1e-9 for c in report.checks)
+
+
+@pytest.mark.parametrize("kind", ["scalar", "tensor"])
+def test_fails_on_a_derivative_off_by_one_percent(kind, monkeypatch):
+    prim = getattr(ew.tanh, kind)
+    monkeypatch.setattr(prim, "vjps", (lambda g, y, x: 1.01 * g * (1 - y * y),))
+    x = Value(0.7) if kind == "scalar" else Tensor(np.array([0.7, -0.3]), requires_grad=True)
+    with pytest.raises(GradcheckError, match="disagree"):
+        gradcheck(lambda x: x.tanh(), [x])
+    assert not gradcheck(lambda x: x.tanh(), [x], raise_on_failure=False).ok
+
+
+def test_fails_on_nan_gradients():
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: x * math.nan, [Value(0.3)])
+
+
+def test_a_zero_gradient_matches_zero():
+    assert gradcheck(lambda x, y: x * 2.0, [Value(1.0), Value(5.0)]).checks[1].rel_error == 0.0
