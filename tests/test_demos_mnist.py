@@ -229,10 +229,11 @@ def check_rows(printed: str) -> list[tuple[str, float, float, str]]:
     return [(m[1], float(m[2]), float(m[3]), m[4]) for m in map(CHECK_ROW.match, printed.splitlines()) if m]
 
 
-def test_gradient_check_agrees_to_1e_7_in_float64(tiny_mnist, capsys):
-    """On the real images when present (as the book), else on the generated ones; a small hidden layer for speed."""
-    data_dir = REAL_MNIST if (REAL_MNIST / "train-images-idx3-ubyte.gz").exists() else tiny_mnist
-    gradient_check.main(["--data-dir", str(data_dir), "--hidden", "5"])
+def test_gradient_check_agrees_to_1e_7_in_float64(capsys):
+    """On the real images, as the book does; a small hidden layer for speed."""
+    if not (REAL_MNIST / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"no MNIST files in {REAL_MNIST}")
+    gradient_check.main(["--data-dir", str(REAL_MNIST), "--hidden", "5"])
     printed = capsys.readouterr().out
     rows = check_rows(printed)
     assert [row[0] for row in rows] == ["W1", "b1", "W2", "b2"] * 2  # autograd, then manual
@@ -259,4 +260,4 @@ def test_gradient_check_gives_no_verdict_in_float32(tiny_mnist, capsys):
     gradient_check.main(["--data-dir", str(tiny_mnist), "--hidden", "3", "--engine", "autograd", "--dtype", "float32"])
     rows = check_rows(capsys.readouterr().out)
     assert [verdict for *_, verdict in rows] == ["-"] * 4
-    assert all(rel_error < 0.5 for _, _, rel_error, _ in rows)  # close, if not to float64's 1e-7
+    assert all(rel_error < 0.05 for _, _, rel_error, _ in rows)  # measured <= 0.016; 1.5x wrong gives 0.33

@@ -126,16 +126,22 @@ def test_hessian_vector_product_matches_numerical():
 
 
 def test_graph_is_freed_by_reference_counting_alone():
+    def live_values():
+        return sum(type(o) is Value for o in gc.get_objects())
+
     gc.collect()
     gc.disable()
     try:
+        before = live_values()
         x = Value(1.0)
         y = x
         for _ in range(1000):
             y = (y * 1.5).tanh() + x
         y.backward()
-        del y
-        assert gc.collect() == 0  # nothing was left for the cyclic collector
+        assert live_values() - before > 3000  # the graph is alive while referenced
+        del y, x
+        assert live_values() == before  # ... and gone as soon as it is not, without the collector
+        assert gc.collect() == 0  # no reference cycle was left behind either
     finally:
         gc.enable()
 
