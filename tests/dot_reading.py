@@ -1,6 +1,7 @@
-"""Reading a drawing's DOT text back into vertices, arrows and boxes, for the viz tests."""
+"""Reading a drawing's DOT text back into vertices, arrows and boxes (and a broken ``dot``), for the viz tests."""
 
 import html
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,3 +76,12 @@ def parse(dot):
     drawing = read(dot)
     ops = Counter(t for t, attributes in drawing.vertices.values() if re.search(r"shape=(circle|ellipse)", attributes))
     return ops, [(a.source, a.target, a.forward, a.gradient) for a in drawing.arrows]
+
+
+def failing_dot(folder, monkeypatch):
+    """Put a ``dot`` first on PATH that reads its input and fails with a two-line complaint, as a broken one would."""
+    script = folder / "dot"
+    script.write_text("#!/bin/sh\ncat >/dev/null\necho 'Error: <stdin>: syntax error in line 1' >&2\n"
+                      "echo 'near x' >&2\nexit 1\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")

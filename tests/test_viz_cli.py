@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from dot_reading import failing_dot
 
 from viz.cli import main
 
@@ -133,8 +134,13 @@ def test_budget_and_keep_from_the_command_line(tmp_path, capsys):
     assert "nodes (" in path.read_text(encoding="utf-8")
     assert run(capsys, expression, "--set", "x=1", "--max-nodes", "all", "-o", path)[0] == 0
     assert "nodes (" not in path.read_text(encoding="utf-8")
-    assert run(capsys, expression, "--set", "x=1", "--max-nodes", "20", "--keep", "x", "-o", path)[0] == 0
-    assert "label=<x>" in path.read_text(encoding="utf-8")
+    # keep: a leaf feeding one product deep inside the summary is folded away unless named
+    expression = "+".join(f"x{k}*{k}" for k in range(60))
+    values = [f"x{k}=1" for k in range(60)]
+    assert run(capsys, expression, "--set", *values, "--max-nodes", "20", "-o", path)[0] == 0
+    assert "label=<x37>" not in path.read_text(encoding="utf-8")
+    assert run(capsys, expression, "--set", *values, "--max-nodes", "20", "--keep", "x37", "-o", path)[0] == 0
+    assert "label=<x37>" in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +150,8 @@ def test_budget_and_keep_from_the_command_line(tmp_path, capsys):
         (["x*y", "--set", "x=1", "y=2", "--highlight", "q"], "no node is named 'q' (the names are: 'x', 'y')"),
         (["x", "--set", "x=1", "--max-nodes", "0"], "at least 1"),
         (["x", "--set", "x=1", "--timeout", "-3"], "seconds above 0"),
-        (["--collapse", "Softmax"], "give the expression first"),
+        (["--highlight", "x"], "give the expression first"),
+        (["x", "--set", "x=1", "--collapse", "Softmax"], "unrecognized arguments: --collapse Softmax"),  # no boxes
     ],
 )
 def test_drawing_option_mistakes(tmp_path, capsys, args, message):
@@ -152,3 +159,41 @@ def test_drawing_option_mistakes(tmp_path, capsys, args, message):
     assert (status, out) == (2, "")
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err
     assert not list(tmp_path.iterdir())
+
+
+def test_collapse_is_offered_for_book_figures_only(capsys):
+    helps = {}
+    for command in (["--help"], ["book", "--help"], ["replay", "--help"]):
+        assert main(command) == 0
+        helps[command[0]] = capsys.readouterr().out
+    assert "--collapse" not in helps["--help"]
+    assert "--collapse BOX" in helps["book"] and "--collapse BOX" in helps["replay"]
+
+
+@pytest.mark.parametrize("command", [["x*y", "--set", "x=2", "y=3"], ["replay", "x*y", "--set", "x=2", "y=3"]])
+def test_a_missing_output_folder_is_a_usage_error_found_before_drawing(tmp_path, capsys, command):
+    path = tmp_path / "nowhere" / ("g.html" if command[0] == "replay" else "g.svg")
+    assert run(capsys, *command, "-o", path) == (2, "", f"error: cannot write {path}: no folder {path.parent}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["x*y", "--set", "x=2", "y=3"], ["replay", "x*y", "--set", "x=2", "y=3"]])
+def test_a_file_that_cannot_be_written_is_one_line_and_status_1(tmp_path, capsys, command):
+    path = tmp_path / ("g.html" if command[0] == "replay" else "g.svg")
+    path.mkdir()  # a folder where the file should go
+    status, out, err = run(capsys, *command, "-o", path)
+    assert (status, out) == (1, "")
+    assert err == f"error: {path}: Is a directory\n"
+
+
+def test_dot_failing_is_one_line_and_status_1(tmp_path, capsys, monkeypatch):
+    failing_dot(tmp_path, monkeypatch)
+    status, out, err = run(capsys, "x*y", "--set", "x=2", "y=3", "-o", tmp_path / "g.svg")
+    assert (status, out) == (1, "")
+    assert err == "error: dot failed: Error: <stdin>: syntax error in line 1 near x\n"
+
+
+def test_real_interpreter_reports_file_errors_without_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "viz", "x*y", "--set", "x=2", "y=3", "-o", "/nonexistent/g.svg"],
+                          capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write /nonexistent/g.svg: no folder /nonexistent\n")

@@ -1,7 +1,10 @@
 """viz.render and viz.draw: files through Graphviz, and what happens without it."""
 
+import importlib
+
 import graphviz
 import pytest
+from dot_reading import failing_dot
 
 import viz
 from autograd import Node, Tensor, Value
@@ -94,3 +97,22 @@ def test_values_and_tensors_can_show_themselves_as_graphs(monkeypatch):
     assert "Σ" in Tensor([1.0, 2.0], requires_grad=True, name="t").sum()._repr_svg_()
     monkeypatch.setenv("PATH", "")  # without Graphviz, IPython falls back to the text form
     assert x._repr_svg_() is None
+
+
+def test_dot_reporting_an_error_raises_render_failed_on_one_line(tmp_path, product, monkeypatch):
+    failing_dot(tmp_path, monkeypatch)
+    with pytest.raises(viz.RenderFailed, match=r"^dot failed: Error: <stdin>: syntax error in line 1 near x$"):
+        viz.render(product, tmp_path / "out.svg")
+    assert issubclass(viz.RenderFailed, RuntimeError)
+
+
+@pytest.mark.parametrize("problem", ["RenderTimeout", "GraphTooLarge", "RenderFailed"])
+def test_notebook_display_falls_back_to_text_when_dot_cannot_draw(monkeypatch, problem):
+    monkeypatch.setattr(Node, "_repr_svg_", None, raising=False)
+    viz.install_notebook_display()
+
+    def run_dot(*_):
+        raise getattr(viz, problem)("cannot draw")
+
+    monkeypatch.setattr(importlib.import_module("viz.render"), "run_dot", run_dot)  # viz.render is the function
+    assert (Value(2.0, name="x") * 3)._repr_svg_() is None

@@ -15,6 +15,7 @@ from viz import book
 from viz.cli import main
 from viz.render import run_dot
 from viz.replay import caption, frames
+from viz.view import post_order
 
 
 def apple_frames():
@@ -110,7 +111,9 @@ def test_frames_folder_in_svg_and_png(tmp_path):
     viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "svg")
     viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "png", frame_format="png")
     assert sorted(p.name for p in (tmp_path / "svg").iterdir()) == ["frame-001.svg", "frame-002.svg"]
-    assert all(p.read_bytes().startswith(b"\x89PNG") for p in (tmp_path / "png").iterdir())
+    pngs = sorted((tmp_path / "png").iterdir())
+    assert [p.name for p in pngs] == ["frame-001.png", "frame-002.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
     with pytest.raises(ValueError, match="frame_format"):
         viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path, frame_format="gif")
 
@@ -120,6 +123,9 @@ def test_replay_needs_a_backward_pass_and_a_reasonable_size(tmp_path):
     y = x * 3
     with pytest.raises(ValueError, match=r"call backward\(\) on the output first"):
         viz.replay(y, tmp_path / "r.html")
+    x.backward()
+    with pytest.raises(ValueError, match=r"the output is a leaf: .* nothing to replay"):
+        viz.replay(x, tmp_path / "r.html")
     z = x
     for _ in range(20):
         z = z * 1.1
@@ -141,6 +147,7 @@ def test_command_line_replays_expressions_and_book_figures(tmp_path, capsys):
         (["2*3", "-o", str(tmp_path / "x.html")], "no backward pass to replay"),
         (["--book", "pear", "-o", str(tmp_path / "x.html")], "invalid choice: 'pear'"),
         (["-o", str(tmp_path / "x.html")], "give the expression first"),
+        (["x", "--set", "x=1", "-o", str(tmp_path / "x.html")], "nothing to replay"),
     ]:
         assert main(["replay", *args]) == 2
         err = capsys.readouterr().err
@@ -176,3 +183,64 @@ def test_the_page_works_in_a_headless_browser(tmp_path):
     colors = {color for _, color in Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20)}
     assert (255, 213, 79) in colors  # the visited node, filled: the SVG was drawn
     assert any(r > 200 and g < 60 and b < 60 for r, g, b in colors)  # red gradients
+
+
+def _sum_of_named_leaves(count):
+    """x0 + x1 + ... : ``2 * count - 1`` nodes, more than the default budget of a drawing when count > 125."""
+    total = Value(0.0, name="x0")
+    for k in range(1, count):
+        total = total + Value(float(k), name=f"x{k}")
+    total.backward()
+    return total
+
+
+def filled(drawing):
+    return [i for i, (_, attributes) in drawing.vertices.items() if "fillcolor" in attributes]
+
+
+def test_every_frame_of_a_big_graph_shows_the_node_it_visits():
+    root = _sum_of_named_leaves(130)
+    assert len(post_order(root)) > viz.DEFAULT_MAX_NODES
+    drawings = [read(dot) for dot in frames(root)]  # no max_nodes: every node is drawn, none folded away
+    assert len(drawings) == 129
+    assert all(len(filled(d)) == 1 and filled(d)[0].startswith("n") for d in drawings)
+
+
+def test_a_marker_hiding_the_visited_node_is_filled():
+    drawings = [read(dot) for dot in frames(_sum_of_named_leaves(40), max_nodes=20)]
+    assert all(len(filled(d)) == 1 for d in drawings)
+    markers = [d.vertices[filled(d)[0]] for d in drawings if filled(d)[0].startswith("m")]
+    assert markers and all("dashed,rounded,filled" in attributes for _, attributes in markers)
+
+
+def test_the_command_line_replays_every_node_unless_told_otherwise(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("viz.cli.replay", lambda root, path, **options: calls.append(options) or path)
+    assert main(["replay", "x*y", "--set", "x=1", "y=2", "-o", str(tmp_path / "r.html")]) == 0
+    assert main(["replay", "x*y", "--set", "x=1", "y=2", "--max-nodes", "9", "-o", str(tmp_path / "r.html")]) == 0
+    assert [c["max_nodes"] for c in calls] == [None, 9]
+
+
+def test_replay_takes_book_after_other_options_and_needs_exactly_one_source(tmp_path, capsys):
+    page = tmp_path / "r.html"
+    assert main(["replay", "-o", str(page), "--lang", "en", "--book", "apple-tax"]) == 0
+    assert "apple count" in page.read_text(encoding="utf-8")
+    capsys.readouterr()
+    for args, message in [
+        (["x*y", "--set", "x=1", "y=2", "--book", "apple-tax"], "give an expression or --book apple-tax, not both"),
+        (["--lang", "en"], "give the expression first, or --book FIGURE"),
+        (["--book", "apple-tax", "--set", "x=1"], "--set is for expressions"),
+        (["x", "--set", "x=1", "--collapse", "Softmax"], "--collapse is for book figures (--book FIGURE)"),
+        (["x", "--set", "x=1", "--symbolic"], "--symbolic is for book figures"),
+    ]:
+        assert main(["replay", *args, "-o", str(tmp_path / "x.html")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and err.count("\n") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_replay_help_lists_the_book_options(capsys):
+    assert main(["replay", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--book FIGURE", "--lang {ko,en}", "--symbolic", "--collapse BOX", "--set NAME=NUMBER"):
+        assert option in out

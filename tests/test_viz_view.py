@@ -4,6 +4,7 @@ The DOT text is read back into vertices, arrows and boxes by `read`, which
 the summary and replay tests use too.
 """
 
+import inspect
 import re
 
 import numpy as np
@@ -13,6 +14,8 @@ from dot_reading import read
 import viz
 from autograd import Tensor, Value
 from viz import book
+from viz.dot import DotOptions, to_dot
+from viz.view import ViewOptions, build
 
 # -- collapsed boxes ------------------------------------------------------------------
 
@@ -134,8 +137,10 @@ def test_highlight_draws_every_path_from_the_output_to_a_node_bold():
     assert bold == [("+", ""), ("y", "×"), ("×", "+")]
     drawing = read(viz.to_dot(out, highlight=[x]))
     assert sum(a.highlighted for a in drawing.arrows) == 5  # both products: every path x takes
-    with pytest.raises(ValueError, match="keep/highlight"):
-        viz.to_dot(out, highlight=[Value(1.0)])
+    with pytest.raises(ValueError, match=r"^highlight: "):  # the message names the option that was wrong
+        viz.to_dot(out, keep=[x], highlight=[Value(1.0)])
+    with pytest.raises(ValueError, match=r"^keep: "):
+        viz.to_dot(out, keep=[Value(1.0)], highlight=[x])
 
 
 def test_named_intermediate_nodes_show_their_names():
@@ -178,3 +183,13 @@ def test_a_collapsed_box_keeps_data_arrays_outside_and_hides_scalar_constants():
     out.backward()
     drawing = read(viz.to_dot(out, collapse=["Layer"]))
     assert drawing.kinds("n") == ["(4, 3) float64", "W", "Σ"]  # the 2.0 is gone into the box
+
+
+def test_the_option_types_list_exactly_the_keyword_parameters():
+    """`ViewOptions` and `DotOptions` type ``**options``: a parameter missing from them would be rejected there."""
+
+    def keyword_only(function):
+        return {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
+
+    assert keyword_only(build) == set(ViewOptions.__annotations__)
+    assert keyword_only(to_dot) | keyword_only(build) == set(DotOptions.__annotations__)

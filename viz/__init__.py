@@ -20,12 +20,13 @@ From a shell: ``python -m viz "x*y" --set x=2 y=3 -o graph.svg`` (see `viz.cli`)
 """
 
 from viz import book
-from viz.dot import DEFAULT_FONT, DEFAULT_MAX_NODES, DotOptions, backward_has_run, to_dot
+from viz.dot import DEFAULT_FONT, DotOptions, to_dot
 from viz.render import (
     DEFAULT_TIMEOUT,
     FORMATS,
     GraphTooLarge,
     GraphvizNotFound,
+    RenderFailed,
     RenderTimeout,
     draw,
     install_notebook_display,
@@ -33,6 +34,7 @@ from viz.render import (
 )
 from viz.replay import replay
 from viz.scopes import module_boxes, scope, scoped
+from viz.view import DEFAULT_MAX_NODES, backward_has_run
 
 __all__ = [
     "DEFAULT_FONT",
@@ -42,6 +44,7 @@ __all__ = [
     "DotOptions",
     "GraphTooLarge",
     "GraphvizNotFound",
+    "RenderFailed",
     "RenderTimeout",
     "backward_has_run",
     "book",

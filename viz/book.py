@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from autograd import Node, Value
-from viz.dot import DotOptions, EdgeKey, EdgeText
+from viz.dot import DotOptions
 from viz.scopes import scope
+from viz.view import EdgeKey, EdgeText
 
 _NAMES = {
     "ko": {

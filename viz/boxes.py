@@ -54,8 +54,9 @@ def gather(
         for node in members:
             if node not in position:
                 raise ValueError(f"clusters[{title!r}]: {node!r} is not in the graph")
-            if listed.setdefault(node, title) != title:
-                raise ValueError(f"clusters[{title!r}]: {node!r} is already in another box")
+            other = listed.setdefault(node, title)
+            if other != title:
+                raise ValueError(f"clusters[{title!r}]: {node!r} is already in the box {other!r}")
             box_of[node] = box
     return explicit + list(scoped.values()), box_of
 

@@ -4,12 +4,13 @@
     python -m viz book apple-tax -o out.svg [--lang en]
     python -m viz book softmax-with-loss -o out.svg [--symbolic] [--collapse Softmax "Cross Entropy Error"]
     python -m viz replay "EXPR" --set x=2 y=3 -o replay.html [--frames DIR]
-    python -m viz replay --book apple-tax -o replay.html
+    python -m viz replay --book apple-tax -o replay.html [--lang en]
 
 The expression comes first so that one starting with a minus sign (``-x*y``)
 is not taken for an option. Every mistake in the input is reported as one
-``error: ...`` line on stderr with exit status 2, never a traceback; a missing
-Graphviz, or a drawing Graphviz cannot finish in time, gives status 1.
+``error: ...`` line on stderr with exit status 2, never a traceback; a drawing
+that could not be made or written (no Graphviz, Graphviz too slow or failing,
+a file error) gives one such line and status 1.
 """
 
 from __future__ import annotations
@@ -22,44 +23,67 @@ from typing import Any, NoReturn
 
 from autograd import DomainError, Node, Value
 from viz import book
-from viz.dot import DEFAULT_FONT, DEFAULT_MAX_NODES
-from viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExpressionError, UnknownName, build
-from viz.render import DEFAULT_TIMEOUT, FORMATS, GraphvizNotFound, RenderTimeout, output_format, render
+from viz.dot import DEFAULT_FONT
+from viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
+from viz.render import (
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    GraphvizNotFound,
+    RenderFailed,
+    RenderTimeout,
+    output_format,
+    render,
+)
 from viz.replay import FRAME_FORMATS, replay
-from viz.view import post_order
+from viz.view import DEFAULT_MAX_NODES, post_order
 
 USAGE_ERROR = 2
 NOT_DRAWN = 1
-"""Exit status when Graphviz is missing or could not finish in time."""
+"""Exit status when the drawing could not be made or written: Graphviz missing, too slow or failing, a file error."""
 
 
 class UsageError(Exception):
     """A mistake in the command line, reported as one line."""
 
 
+class _HelpShown(Exception):  # noqa: N818 - not an error: --help was answered
+    """The help was printed: there is nothing more to do."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors become `UsageError` (one line) instead of usage text and exit."""
+    """argparse, but errors become `UsageError` (one line) and ``--help`` returns from `main` instead of exiting."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _HelpShown  # only --help gets here: error() handles every mistake
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
+    command, args = (args[0], args[1:]) if args[:1] in (["book"], ["replay"]) else ("draw", args)
     try:
-        if args[:1] == ["book"]:
-            return _book(args[1:])
-        if args[:1] == ["replay"]:
-            return _replay(args[1:])
-        return _expression(args)
-    except (UsageError, ExpressionError, DomainError) as error:
+        options = _parse(command, args)
+        root, drawing = _graph(options)
+        if command == "replay":
+            print(_replay(root, options, drawing))
+        else:
+            print(f"wrote {render(root, options.output, timeout=options.timeout, **drawing)}")
+    except _HelpShown:
+        return 0
+    except (UsageError, ValueError, DomainError) as error:  # ValueError: a bad EXPR, an option unfit for the graph
         hint = f" (set it with --set {error.name}=...)" if isinstance(error, UnknownName) else ""
         print(f"error: {error}{hint}", file=sys.stderr)
         return USAGE_ERROR
-    except (GraphvizNotFound, RenderTimeout) as error:
+    except (GraphvizNotFound, RenderTimeout, RenderFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return NOT_DRAWN
+    except OSError as error:  # the folder is there, but e.g. a folder has the file's name, or no permission
+        print(f"error: {error.filename}: {error.strerror}" if error.filename else f"error: {error}", file=sys.stderr)
+        return NOT_DRAWN
+    return 0
 
 
 _EXPRESSION_HELP = (
@@ -67,74 +91,74 @@ _EXPRESSION_HELP = (
     f"(at most {MAX_LENGTH} characters, {MAX_DEPTH} levels deep)."
 )
 
+_USAGE = {
+    "draw": "python -m viz EXPR [--set NAME=NUMBER ...] -o FILE",
+    "book": "python -m viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]",
+    "replay": "python -m viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
+              "       python -m viz replay --book FIGURE [--lang ko|en] [--symbolic] [--collapse BOX ...] "
+              "-o FILE.html [--frames DIR]",
+}
+_DESCRIPTION = {
+    "draw": "Draw the computational graph of EXPR with forward values and gradients.",
+    "book": "Draw one of the book's figures (Deep Learning from Scratch, ch. 5).",
+    "replay": "Replay the backward pass one node at a time, as a self-contained HTML page.",
+}
+_EPILOG = {
+    "draw": _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures (python -m viz book --help), "
+    "'replay' for a step-by-step backward pass (python -m viz replay --help).",
+    "book": None,
+    "replay": _EXPRESSION_HELP,
+}
+_NO_SOURCE = {  # the commands that take an EXPR, and what to say when it is missing
+    "draw": "give the expression first, e.g. python -m viz 'x*y' --set x=2 y=3 -o graph.svg",
+    "replay": "give the expression first, or --book FIGURE, e.g. python -m viz replay 'x*y' --set x=2 y=3 -o r.html",
+}
+_FIGURE_ONLY = ("lang", "symbolic", "collapse")
+"""Options that only a book figure takes (it has boxes and labels; an expression has neither)."""
 
-def _expression(args: list[str]) -> int:
-    parser = _parser(
-        "python -m viz EXPR [--set NAME=NUMBER ...] -o FILE",
-        "Draw the computational graph of EXPR with forward values and gradients.",
-        _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures (python -m viz book --help), "
-        "'replay' for a step-by-step backward pass (python -m viz replay --help).",
-    )
-    _add_set(parser)
-    if _wants_help(args, parser):
-        return 0
-    options = parser.parse_args(args[1:])
-    return _draw(_expression_graph(args[0], options.set), options, {})
 
-
-def _book(args: list[str]) -> int:
-    parser = _parser(
-        "python -m viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]",
-        "Draw one of the book's figures (Deep Learning from Scratch, ch. 5).",
-    )
-    parser.add_argument("figure", choices=book.FIGURES)
-    _add_figure_options(parser)
+def _parse(command: str, args: list[str]) -> argparse.Namespace:
+    """The options of ``command`` ("draw", "book" or "replay"), EXPR taken off the front, the output folder checked."""
+    parser = _parser(command)
+    if not args and command in _NO_SOURCE:
+        raise UsageError(_NO_SOURCE[command])
+    expression = None
+    if command in _NO_SOURCE and args[0].partition("=")[0] not in parser._option_string_actions:  # "--x" is EXPR
+        expression, args = args[0], args[1:]
     options = parser.parse_args(args)
-    figure = _figure(options.figure, options)
-    return _draw(figure.root, options, figure.options())
+    options.expression = expression
+    folder = options.output.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {options.output}: no folder {folder}")
+    return options
 
 
-def _replay(args: list[str]) -> int:
-    usage = ("python -m viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
-             "       python -m viz replay --book FIGURE [--lang ko|en] -o FILE.html [--frames DIR]")
-    description = "Replay the backward pass one node at a time, as a self-contained HTML page."
-    parser = _parser(usage, description, _EXPRESSION_HELP, output=_html_path)
-    parser.add_argument("--frames", type=Path, metavar="DIR", help="also write each frame as a numbered image here")
-    parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
-    if args[:1] == ["--book"]:
-        parser.add_argument("--book", required=True, choices=book.FIGURES, metavar="FIGURE",
-                            help="one of: " + ", ".join(book.FIGURES))
-        _add_figure_options(parser)
-        options = parser.parse_args(args)
-        figure = _figure(options.book, options)
-        root, drawing = figure.root, figure.options()
+def _graph(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
+    """The graph the options name (EXPR and --set, or a book figure), after backward, and how to draw it."""
+    if options.figure is None:
+        if options.expression is None:
+            raise UsageError(_NO_SOURCE[options.command])
+        for name in _FIGURE_ONLY:
+            if getattr(options, name):
+                raise UsageError(f"--{name} is for book figures (--book FIGURE), not expressions")
+        root, drawing = _expression_graph(options.expression, options.set), {}
     else:
-        _add_set(parser)
-        if _wants_help(args, parser):
-            return 0
-        options = parser.parse_args(args[1:])
-        root, drawing = _expression_graph(args[0], options.set), {}
+        if options.expression is not None:
+            raise UsageError(f"give an expression or --book {options.figure}, not both")
+        if options.set:
+            raise UsageError("--set is for expressions: a book figure has its own values")
+        figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
+        root, drawing = figure.root, {**figure.options(), "collapse": options.collapse}
+    return root, {**drawing, **_drawing_options(root, options)}
+
+
+def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) -> str:
+    """Write the replay page (and frames); what to tell the user."""
     if not root.requires_grad:
         raise UsageError("the expression has no variable: there is no backward pass to replay")
-    try:
-        path = replay(root, options.output, frames_dir=options.frames, frame_format=options.frames_format,
-                      timeout=options.timeout, **_drawing_options(root, options), **drawing)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    print(f"wrote {path}" + (f" and {options.frames}/" if options.frames else ""))
-    return 0
-
-
-def _wants_help(args: list[str], parser: _Parser) -> bool:
-    """Handle what can come instead of the expression: help, nothing, or an option by mistake."""
-    if not args:
-        raise UsageError("give an expression, e.g. python -m viz 'x*y' --set x=2 y=3 -o graph.svg")
-    if args[0] in ("-h", "--help"):
-        parser.print_help()
-        return True
-    if args[0].partition("=")[0] in parser._option_string_actions:  # an option where EXPR belongs ("--x" is an EXPR)
-        raise UsageError("give the expression first: EXPR [--set NAME=NUMBER ...] -o FILE")
-    return False
+    path = replay(root, options.output, frames_dir=options.frames, frame_format=options.frames_format,
+                  timeout=options.timeout, **drawing)
+    return f"wrote {path}" + (f" and {options.frames}/" if options.frames else "")
 
 
 def _expression_graph(text: str, assignments: list[tuple[str, float]]) -> Value:
@@ -150,44 +174,6 @@ def _expression_graph(text: str, assignments: list[tuple[str, float]]) -> Value:
     return output
 
 
-def _figure(name: str, options: argparse.Namespace) -> book.Figure:
-    try:
-        return book.figure(name, lang=options.lang, symbolic=options.symbolic)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
-def _parser(usage: str, description: str, epilog: str | None = None, output: Any = None) -> _Parser:
-    parser = _Parser(prog="python -m viz", usage=usage, description=description, epilog=epilog)
-    if output is None:
-        parser.add_argument("-o", "--output", required=True, type=_output_path, metavar="FILE",
-                            help="the drawing; its extension picks the format: " + ", ".join(f".{f}" for f in FORMATS))
-    else:
-        parser.add_argument("-o", "--output", required=True, type=output, metavar="FILE.html", help="the page")
-    parser.add_argument("--fontname", default=DEFAULT_FONT, help=f"font of all labels (default: {DEFAULT_FONT})")
-    parser.add_argument("--collapse", nargs="+", action="extend", default=[], metavar="BOX",
-                        help="draw these boxes (by title) as one node each")
-    parser.add_argument("--highlight", nargs="+", action="extend", default=[], metavar="NAME",
-                        help="draw the paths from the output to these named nodes in bold")
-    parser.add_argument("--keep", nargs="+", action="extend", default=[], metavar="NAME",
-                        help="keep the paths to these named nodes when a big graph is summarised")
-    parser.add_argument("--max-nodes", type=_budget, default=DEFAULT_MAX_NODES, metavar="N",
-                        help=f"summarise graphs of more nodes (default: {DEFAULT_MAX_NODES}; 'all': never)")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"stop Graphviz after this long (default: {DEFAULT_TIMEOUT:g}; 'none': no limit)")
-    return parser
-
-
-def _add_set(parser: _Parser) -> None:
-    parser.add_argument("--set", nargs="+", action="extend", default=[], type=_assignment, metavar="NAME=NUMBER",
-                        help="the value of each name in EXPR")
-
-
-def _add_figure_options(parser: _Parser) -> None:
-    parser.add_argument("--lang", choices=book.LANGUAGES, default="ko", help="labels of the apple figures")
-    parser.add_argument("--symbolic", action="store_true", help="algebra instead of numbers (softmax-with-loss)")
-
-
 def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
     """The to_dot options given on the command line; names become the nodes so named."""
     named = {}
@@ -198,18 +184,50 @@ def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
         if name not in named:
             raise UsageError(f"no node is named {name!r} (the names are: {', '.join(map(repr, named)) or 'none'})")
     return {
-        "fontname": options.fontname, "collapse": options.collapse, "max_nodes": options.max_nodes,
+        "fontname": options.fontname, "max_nodes": options.max_nodes,
         "highlight": [named[n] for n in options.highlight], "keep": [named[n] for n in options.keep],
     }
 
 
-def _draw(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) -> int:
-    try:
-        path = render(root, options.output, timeout=options.timeout, **_drawing_options(root, options), **drawing)
-    except ValueError as error:  # an option that does not fit the graph, e.g. an unknown box
-        raise UsageError(str(error)) from None
-    print(f"wrote {path}")
-    return 0
+def _parser(command: str) -> _Parser:
+    """The parser of ``command``; its namespace has every field of the others' too, empty, so one path reads all."""
+    parser = _Parser(prog="python -m viz", usage=_USAGE[command], description=_DESCRIPTION[command],
+                     epilog=_EPILOG[command])
+    parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[])
+    if command == "book":
+        parser.add_argument("figure", choices=book.FIGURES)
+    if command == "replay":
+        parser.add_argument("--book", dest="figure", choices=book.FIGURES, metavar="FIGURE",
+                            help="replay one of the book's figures instead of EXPR: " + ", ".join(book.FIGURES))
+    if command != "book":
+        parser.add_argument("--set", nargs="+", action="extend", type=_assignment, metavar="NAME=NUMBER",
+                            help="the value of each name in EXPR")
+    if command != "draw":
+        parser.add_argument("--lang", choices=book.LANGUAGES, help="labels of the apple figures (default: ko)")
+        parser.add_argument("--symbolic", action="store_true", help="algebra instead of numbers (softmax-with-loss)")
+        parser.add_argument("--collapse", nargs="+", action="extend", metavar="BOX",
+                            help="draw these boxes of the figure (by title) as one node each")
+    if command == "replay":
+        parser.add_argument("-o", "--output", required=True, type=_html_path, metavar="FILE.html", help="the page")
+        parser.add_argument("--frames", type=Path, metavar="DIR", help="also write each frame as a numbered image here")
+        parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
+    else:
+        parser.add_argument("-o", "--output", required=True, type=_output_path, metavar="FILE",
+                            help="the drawing; its extension picks the format: " + ", ".join(f".{f}" for f in FORMATS))
+    parser.add_argument("--fontname", default=DEFAULT_FONT, help=f"font of all labels (default: {DEFAULT_FONT})")
+    parser.add_argument("--highlight", nargs="+", action="extend", default=[], metavar="NAME",
+                        help="draw the paths from the output to these named nodes in bold")
+    parser.add_argument("--keep", nargs="+", action="extend", default=[], metavar="NAME",
+                        help="keep the paths to these named nodes when a big graph is summarised")
+    if command == "replay":  # a summary would fold away the nodes the frames visit
+        parser.add_argument("--max-nodes", type=_budget, default=None, metavar="N",
+                            help="summarise graphs of more nodes (default: all: each frame shows the node it visits)")
+    else:
+        parser.add_argument("--max-nodes", type=_budget, default=DEFAULT_MAX_NODES, metavar="N",
+                            help=f"summarise graphs of more nodes (default: {DEFAULT_MAX_NODES}; 'all': never)")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"stop Graphviz after this long (default: {DEFAULT_TIMEOUT:g}; 'none': no limit)")
+    return parser
 
 
 def _assignment(text: str) -> tuple[str, float]:

@@ -21,20 +21,10 @@ import re
 from typing import Unpack
 
 from autograd import Node
-from viz.view import (
-    DEFAULT_MAX_NODES,
-    Arrow,
-    Box,
-    EdgeKey,
-    EdgeText,
-    Vertex,
-    View,
-    ViewOptions,
-    backward_has_run,
-    build,
-)
+from viz.boxes import Box
+from viz.view import Arrow, Vertex, View, ViewOptions, build
 
-__all__ = ["DEFAULT_FONT", "DEFAULT_MAX_NODES", "DotOptions", "EdgeKey", "EdgeText", "backward_has_run", "to_dot"]
+__all__ = ["DEFAULT_FONT", "DotOptions", "to_dot"]
 
 DEFAULT_FONT = "NanumGothic,sans-serif"
 """A font with Hangul; Graphviz (Pango) and SVG viewers fall back to any sans-serif font."""
@@ -42,7 +32,7 @@ DEFAULT_FONT = "NanumGothic,sans-serif"
 GRADIENT_COLOR = "red"
 HIGHLIGHT_COLOR = "#1565c0"
 CURRENT_FILL = "#ffd54f"
-"""Replay: the node the backward pass is visiting."""
+"""Replay: the node the backward pass is visiting (or the collapsed box or marker hiding it)."""
 COMPUTED_FILL = "#ffe9a8"
 """Replay: behind the gradients the visited node has just sent to its inputs."""
 ARRIVING_FILL = "#cfe3ff"
@@ -129,17 +119,23 @@ def _vertex_style(vertex: Vertex) -> str:
     huge circle. ``ordering=in`` keeps the first argument on top (apple above
     apple count). Graphviz (2.43) turns it upside down inside clusters, so
     boxed nodes are left to its default ordering, which keeps them in order there.
+    In a replay frame the visited node is filled, or else the box or marker
+    that hides it: every frame shows where the backward pass is.
     """
-    fill = f', style=filled, fillcolor="{CURRENT_FILL}"' if vertex.current else ""
     if vertex.kind == "op":
         shape = "circle" if len(vertex.text) <= _CIRCLE_GLYPH and "\n" not in vertex.text else "ellipse"
-        return f", shape={shape}, margin=0.04, width=0.4" + ("" if vertex.box else ", ordering=in") + fill
-    if vertex.kind == "box":
-        style = f'"rounded,filled", fillcolor="{CURRENT_FILL}"' if vertex.current else "rounded"
-        return f', shape=box, style={style}, margin="0.15,0.08"'
-    if vertex.kind == "marker":
-        return ', shape=box, style="dashed,rounded", color=gray50, fontcolor=gray30'
-    return fill
+        attributes = f", shape={shape}, margin=0.04, width=0.4" + ("" if vertex.box else ", ordering=in")
+        styles = []
+    elif vertex.kind == "box":
+        attributes, styles = ', shape=box, margin="0.15,0.08"', ["rounded"]
+    elif vertex.kind == "marker":
+        attributes, styles = ", shape=box, color=gray50, fontcolor=gray30", ["dashed", "rounded"]
+    else:
+        return ""  # a leaf or the output's label: backward never visits them, so they are never current
+    if vertex.current:
+        attributes += f', fillcolor="{CURRENT_FILL}"'
+        styles.append("filled")
+    return attributes + (f", style={_quote(','.join(styles))}" if styles else "")
 
 
 _CIRCLE_GLYPH = 4

@@ -53,11 +53,16 @@ class GraphTooLarge(RenderTimeout):
     """The DOT text is too big for ``dot`` to finish within the time limit; it was not started."""
 
 
+class RenderFailed(RuntimeError):  # noqa: N818 - what happened, as RenderTimeout
+    """``dot`` ran but exited with an error; the message is what it printed, on one line."""
+
+
 def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
     """``text`` laid out by Graphviz's ``dot`` in format ``kind`` (svg, png, pdf).
 
     ``timeout`` seconds (None: no limit, and no size check) before ``dot`` is
-    stopped and `RenderTimeout` raised. Raises `GraphvizNotFound` without ``dot``.
+    stopped and `RenderTimeout` raised. Raises `GraphvizNotFound` without
+    ``dot`` and `RenderFailed` when it reports an error.
     """
     data = text.encode("utf-8")
     if timeout is not None and len(data) > MAX_DOT_BYTES:
@@ -76,7 +81,8 @@ def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT) -> by
             "was stopped; draw fewer nodes (max_nodes=, collapse=) or allow more time (timeout=, None: no limit)"
         ) from None
     if done.returncode != 0:
-        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        complaint = " ".join(done.stderr.decode(errors="replace").split()) or f"exit status {done.returncode}"
+        raise RenderFailed(f"dot failed: {complaint}")
     return done.stdout
 
 
@@ -141,7 +147,12 @@ def install_notebook_display() -> None:
 
 
 def _node_svg(node: Node) -> str | None:
+    """The node's graph as SVG, or None (IPython then shows the text form) when it cannot be drawn.
+
+    A notebook must keep working when Graphviz is missing, slow or failing;
+    `RenderTimeout` covers `GraphTooLarge`.
+    """
     try:
         return run_dot(to_dot(node), "svg").decode("utf-8")
-    except GraphvizNotFound:
+    except (GraphvizNotFound, RenderTimeout, RenderFailed):
         return None

@@ -49,9 +49,10 @@ def replay(
 ) -> Path:
     """Write the backward replay of the graph behind ``root`` (after ``backward()``) to the HTML file ``path``.
 
-    ``options`` are those of `viz.to_dot` (boxes, labels, highlight...);
-    ``frames_dir`` also writes ``frame-001.svg`` ... (or ``.png``) there.
-    ``timeout`` applies to each frame's ``dot`` run.
+    ``options`` are those of `viz.to_dot` (boxes, labels, highlight...), except
+    that ``max_nodes`` defaults to None (see `frames`). ``frames_dir`` also
+    writes ``frame-001.svg`` ... (or ``.png``) there. ``timeout`` applies to
+    each frame's ``dot`` run.
     """
     if frame_format not in FRAME_FORMATS:
         raise ValueError(f"frame_format must be one of {', '.join(FRAME_FORMATS)}, not {frame_format!r}")
@@ -70,10 +71,18 @@ def replay(
 
 
 def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack[DotOptions]) -> list[str]:
-    """The DOT text of every frame: one per node the backward pass visits, in that order."""
+    """The DOT text of every frame: one per node the backward pass visits, in that order.
+
+    Frames draw every node unless ``max_nodes`` is given: a summary would fold
+    visited nodes into markers, and the reader could not follow the pass.
+    `MAX_FRAMES` bounds the visited nodes but not the leaves around them:
+    give ``max_nodes`` for a graph with very many inputs.
+    """
     if not backward_has_run(root):
         raise ValueError("replay: call backward() on the output first: the frames show the gradients it computed")
     order = toposort(root)
+    if not order:
+        raise ValueError("replay: the output is a leaf: the backward pass visits no node, there is nothing to replay")
     if max_frames is not None and len(order) > max_frames:
         raise ValueError(
             f"replay: the backward pass visits {len(order):,} nodes, more than max_frames={max_frames}; "
@@ -82,6 +91,7 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
     labels = options.get("node_labels") or {}
     captions = [caption(order, k, labels) for k in range(len(order))]
     height = max(text.count("\n") for text in captions)  # equal heights: the graph does not jump between frames
+    options = {"max_nodes": None, **options}
     return [
         to_dot(root, **{**options, "step": k, "caption": text + "\n" * (height - text.count("\n"))})
         for k, text in enumerate(captions)
