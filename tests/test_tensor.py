@@ -107,6 +107,38 @@ def test_softmax_with_loss_single_sample_and_large_logits():
     gradcheck(lambda x: softmax_cross_entropy(x, np.array(2)), [t64(3)])
 
 
+@pytest.mark.parametrize("classes", [3, 10, 33, 100])  # both sides of the narrow/wide row-max switch
+def test_softmax_with_loss_matches_a_float64_reference_for_any_width(classes):
+    rng = np.random.default_rng(classes)
+    x = rng.normal(scale=5.0, size=(7, classes))
+    labels = rng.integers(0, classes, 7)
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected = -log_p[np.arange(7), labels].mean()
+    for dtype, rtol, atol in ((np.float64, 1e-13, 1e-16), (np.float32, 1e-6, 1e-8)):
+        logits = Tensor(x, requires_grad=True, dtype=dtype)
+        loss = softmax_cross_entropy(logits, labels)
+        loss.backward()
+        assert loss.dtype == logits.grad.dtype == dtype
+        np.testing.assert_allclose(loss.item(), expected, rtol=rtol)
+        np.testing.assert_allclose(logits.grad, (np.exp(log_p) - np.eye(classes)[labels]) / 7, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("labels", [[0, 3, 1], [0, 1, 3], [-1, 0, 1], [0, -3, 1]])
+def test_out_of_range_labels_never_pick_from_another_row(labels):
+    # As flat positions, a label 3 in row 0 would be row 1's class 0; -1 would be the last class.
+    with pytest.raises(ShapeError, match=r"class index out of range 0..2"):
+        softmax_cross_entropy(Tensor(np.ones((3, 3))), np.array(labels))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, ">i8", np.uint64])
+def test_labels_of_any_integer_dtype_and_byte_order(dtype):
+    x = Tensor(np.random.default_rng(0).normal(size=(4, 3)))
+    labels = np.array([2, 0, 1, 2])
+    expected = softmax_cross_entropy(x, labels).item()
+    assert softmax_cross_entropy(x, labels.astype(dtype)).item() == expected
+
+
 def test_second_derivative_through_fused_loss():
     from autograd import grad
 
