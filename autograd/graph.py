@@ -127,24 +127,25 @@ def record(kind: type[Node], data: Any, op: Op, inputs: tuple[Node, ...]) -> Nod
     node.data = data
     node.grad = kind._grad_zero
     node.name = None
-    recording = False
     if _recording:
-        for x in inputs:
-            if x.requires_grad:
-                recording = True
-                break
-    if recording:
-        node.requires_grad = True
-        node.op = op
-        if len(inputs) == 2:
-            node._x0, node._x1 = inputs
+        if len(inputs) == 2:  # one and two inputs spelled out: this runs for every node
+            first, second = inputs
+            recording = first.requires_grad or second.requires_grad
         elif len(inputs) == 1:
-            node._x0, node._x1 = inputs[0], None
+            first, second = inputs[0], None
+            recording = first.requires_grad
         else:
-            node._x0, node._x1 = inputs, _MANY
-    else:  # nothing to differentiate: a constant, as a leaf
-        node.requires_grad = False
-        node.op = node._x0 = node._x1 = None
+            first, second = inputs, _MANY
+            recording = any(x.requires_grad for x in inputs)
+        if recording:
+            node.requires_grad = True
+            node.op = op
+            node._x0 = first
+            node._x1 = second
+            return node
+    # nothing to differentiate: a constant, as a leaf
+    node.requires_grad = False
+    node.op = node._x0 = node._x1 = None
     return node
 
 
@@ -172,10 +173,16 @@ def toposort(root: Node) -> list[Node]:
         visited.add(node)
         push(node)
         push(_DONE)
-        first, second = node._x0, node._x1
-        for x in first if second is _MANY else (first, second):
-            if x is not None and x.op is not None and x not in visited:
-                push(x)
+        first, second = node._x0, node._x1  # an interior node always has a first input
+        if second is _MANY:
+            for x in first:
+                if x.op is not None and x not in visited:
+                    push(x)
+            continue
+        if first.op is not None and first not in visited:
+            push(first)
+        if second is not None and second.op is not None and second not in visited:
+            push(second)
     order.reverse()
     return order
 
@@ -197,10 +204,16 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
             g = grads[node]
             try:
                 b = node._x1
-                if b is not None and b is not _MANY and not create_graph:
-                    # Fast path for the most common node, two inputs: it spares the
-                    # argument tuple and zip of the general loop (~30% of the walk).
+                if b is not _MANY and not create_graph:
+                    # Fast paths for one and two inputs, by far the most common nodes: they
+                    # spare the argument tuple and zip of the general loop (~30% of the walk).
                     a = node._x0
+                    if b is None:
+                        if a.requires_grad:
+                            ga = node.op.vjps[0](g, node.data, a.data)
+                            prev = get(a)
+                            grads[a] = ga if prev is None else prev + ga
+                        continue
                     y, a_data, b_data = node.data, a.data, b.data
                     vjp_a, vjp_b = node.op.vjps
                     if a.requires_grad:
