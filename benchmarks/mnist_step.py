@@ -127,18 +127,24 @@ def time_blocks(steps: dict[str, Step], blocks: int, per_block: int) -> dict[str
     return times
 
 
-def time_training(steps: dict[str, Step], iterations: int) -> dict[str, float]:
-    """Seconds for ``iterations`` steps on batches sampled with replacement from 60,000 rows."""
+def time_training(steps: dict[str, Step], iterations: int, chunk: int = 500) -> dict[str, float]:
+    """Seconds for ``iterations`` steps on batches sampled with replacement from 60,000 rows.
+
+    The engines take turns, ``chunk`` iterations at a time, so that all of them see the
+    same machine load; each chunk's batches are the same for every engine.
+    """
     rng = np.random.default_rng(0)
     images = rng.random((60_000, SIZES[0]), dtype=np.float32)
     labels = rng.integers(0, SIZES[2], 60_000)
-    seconds = {}
-    for name, step in steps.items():
-        start = time.perf_counter()
-        for _ in range(iterations):
-            chosen = rng.integers(0, len(images), BATCH)
-            step(images[chosen], labels[chosen])
-        seconds[name] = time.perf_counter() - start
+    seconds = dict.fromkeys(steps, 0.0)
+    for first in range(0, iterations, chunk):
+        for name, step in steps.items():
+            sampler = np.random.default_rng(first)
+            start = time.perf_counter()
+            for _ in range(min(chunk, iterations - first)):
+                chosen = sampler.integers(0, len(images), BATCH)
+                step(images[chosen], labels[chosen])
+            seconds[name] += time.perf_counter() - start
     return seconds
 
 
@@ -164,9 +170,9 @@ def main() -> None:
     if "torch" in medians:
         print(f"  autograd / torch = {medians['autograd'] / medians['torch']:.2f}   (target <= 0.6)")
     if args.full:
-        runs = {name: steps[name] for name in ("autograd", "torch") if name in steps}
+        runs = {name: steps[name] for name in ("autograd", "numpy", "torch") if name in steps}
         seconds = time_training(runs, 10_000)
-        print("10,000 training iterations (batch sampling included): "
+        print("10,000 training iterations (batch sampling included, interleaved by 500): "
               + ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items()))
         if "torch" in seconds:
             print(f"  autograd / torch = {seconds['autograd'] / seconds['torch']:.2f}   (target <= 0.6)")
