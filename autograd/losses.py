@@ -105,11 +105,12 @@ def _picked(target: np.ndarray, rows: tuple[int, int], shape: tuple[int, ...]) -
     labels = target.reshape(-1).astype(np.intp, copy=False)
     if labels.shape[0] != n:
         raise ShapeError(f"softmax_cross_entropy: {labels.shape[0]} class indices for {n} rows of logits {shape}")
-    # Seen as unsigned, a negative label is huge: one max() checks both ends of the range. A label
-    # out of range must not pass, as a flat position it would silently pick from the next row.
-    if labels.size and labels.view(np.uintp).max() >= classes:
-        raise ShapeError(f"softmax_cross_entropy: class index out of range 0..{classes - 1}")
-    return np.arange(0, n * classes, classes) + labels
+    # One call that also checks every label: as a flat position, a label out of range would
+    # silently pick from another row.
+    try:
+        return np.ravel_multi_index((np.arange(n), labels), rows)
+    except ValueError:
+        raise ShapeError(f"softmax_cross_entropy: class index out of range 0..{classes - 1}") from None
 
 
 def _exp(x: Any) -> Any:
