@@ -62,16 +62,17 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
         delta = p - onehot
     else:
         picked = _picked(target, rows.shape, x.shape)
-        loss = (np.log(total).sum() - shifted.reshape(-1)[picked].sum()) / n  # -log p_t = log S - (a_t - max)
+        loss = (np.log(total).sum() - np.take(shifted, picked).sum()) / n  # -log p_t = log S - (a_t - max)
         delta = p  # p - onehot, without building the one-hot matrix
         delta.reshape(-1)[picked] -= 1
-    delta = delta.reshape(x.shape)
+    if x.ndim == 1:
+        delta = delta.reshape(x.shape)
 
     def grad(g: Any, y: Any, x: Any) -> Any:
         if isinstance(x, Node):  # create_graph: softmax(x) - onehot, with softmax(x) as a node
             probs = softmax(x, axis=-1)
             return (probs - (probs.data - delta)) * (g / n)
-        return delta * (g / n)
+        return delta * (float(g) / n)  # g is the loss's 0-d gradient: scaled as a number, not an array
 
     op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
     return logits._result(np.asarray(loss, dtype=x.dtype), op, (logits,))

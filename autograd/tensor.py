@@ -114,7 +114,7 @@ class Tensor(Node, ew.Arithmetic):
         return record(Tensor, prim.array_forward(self.data), prim.tensor, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Tensor:
-        if other.__class__ is not Tensor:
+        if not isinstance(other, Tensor):  # a Parameter passes as it is
             other = lift(other, self)
         a, b = self.data, other.data
         array_ops.check_same_dtype(prim.tensor.name, a, b)
