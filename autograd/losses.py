@@ -62,7 +62,7 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
         delta = p - onehot
     else:
         picked = _picked(target, rows.shape, x.shape)
-        loss = (np.log(total).sum() - np.take(shifted, picked).sum()) / n  # -log p_t = log S - (a_t - max)
+        loss = (np.log(total).sum() - shifted.take(picked).sum()) / n  # -log p_t = log S - (a_t - max)
         delta = p  # p - onehot, without building the one-hot matrix
         delta.reshape(-1)[picked] -= 1
     if x.ndim == 1:
