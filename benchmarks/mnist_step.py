@@ -8,7 +8,8 @@ Times, interleaved block by block so all see the same machine load:
   numpy      a hand-written float32 NumPy step: no layer objects, no input gradient
   torch      PyTorch CPU (only if installed: pip install torch==2.13.0)
 Targets: autograd <= 1.3x numpy and <= 0.6x torch per step; with --full, 10,000
-training iterations (batch sampling included) in <= 0.6x PyTorch's time.
+training iterations (batch sampling included; the engines take turns, 500 iterations
+at a time) in <= 0.6x PyTorch's time.
 BLAS runs on one thread (two never helped this small net here).
 """
 
