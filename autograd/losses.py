@@ -17,26 +17,35 @@ from autograd.errors import ShapeError
 from autograd.graph import Node, Op
 
 
-def _stable_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - x.max(axis=axis, keepdims=True))  # shifting by the max cannot overflow
-    return e / e.sum(axis=axis, keepdims=True)
+def _shifted_exp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x`` minus its max along ``axis``, the exp of that, and its sum (axis kept).
 
-
-def _stable_log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    Shifting by the max means exp cannot overflow; softmax, log-softmax and the
+    fused loss all start here. Rows of a matrix, the training case, take the
+    fast route: the max via `_row_max`, the sums as one BLAS product (~3x faster
+    than ``.sum(axis=1)`` for 100×10).
+    """
+    if x.ndim == 2 and axis in (1, -1):
+        shifted = x - _row_max(x)
+        e = np.exp(shifted)
+        return shifted, e, e @ shared_ones((x.shape[1], 1), e.dtype)
     shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    e = np.exp(shifted)
+    return shifted, e, e.sum(axis=axis, keepdims=True)
 
 
 def softmax(x: Node, axis: int = -1) -> Node:
     """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
     op = Op("softmax", "softmax", lambda g, y, x: y * (g - (g * y).sum(axis=axis, keepdims=True)))
-    return x._result(_stable_softmax(x.data, axis), op, (x,))
+    _, e, total = _shifted_exp(x.data, axis)
+    return x._result(e / total, op, (x,))
 
 
 def log_softmax(x: Node, axis: int = -1) -> Node:
     """log(softmax(x)) along ``axis``, without taking the log of a rounded-off zero."""
     op = Op("log_softmax", "log softmax", lambda g, y, x: g - _exp(y) * g.sum(axis=axis, keepdims=True))
-    return x._result(_stable_log_softmax(x.data, axis), op, (x,))
+    shifted, _, total = _shifted_exp(x.data, axis)
+    return x._result(shifted - np.log(total), op, (x,))
 
 
 def softmax_cross_entropy(logits: Node, target: Any) -> Node:
@@ -50,11 +59,9 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
     if x.ndim not in (1, 2):
         raise ShapeError(f"softmax_cross_entropy: logits must be (N, C) or (C,), got {x.shape}")
     rows = x.reshape(1, -1) if x.ndim == 1 else x
-    n, classes = rows.shape
+    n = rows.shape[0]
     target = np.asarray(raw(target))
-    shifted = rows - _row_max(rows)  # shifting by the max cannot overflow
-    e = np.exp(shifted)
-    total = e @ shared_ones((classes, 1), e.dtype)  # row sums: one BLAS call, ~3x faster than .sum(axis=1)
+    shifted, e, total = _shifted_exp(rows, axis=1)
     p = e / total
     if target.shape == x.shape:  # one-hot (or soft) targets, float or integer
         onehot = target.reshape(rows.shape).astype(x.dtype, copy=False)

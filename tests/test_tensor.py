@@ -71,6 +71,19 @@ def test_unary_and_shape_ops_match_central_differences(name):
     gradcheck(fn, [t64((2, 3, 2), positive=positive)])
 
 
+@pytest.mark.parametrize("axis", [-1, 1, 0])  # rows of a matrix take a faster route than other axes
+@pytest.mark.parametrize("classes", [4, 40])
+def test_softmax_and_log_softmax_of_a_matrix(axis, classes):
+    x = t64((5, classes))
+    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    expected = np.exp(shifted) / np.exp(shifted).sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(softmax(x, axis=axis).data, expected, rtol=1e-13)
+    np.testing.assert_allclose(log_softmax(x, axis=axis).data, np.log(expected), rtol=1e-13)
+    weights = Tensor(np.arange(5.0 * classes).reshape(5, classes))
+    gradcheck(lambda x: (softmax(x, axis=axis) * weights).sum(), [x])
+    gradcheck(lambda x: (log_softmax(x, axis=axis) * weights).sum(), [x])
+
+
 def test_matmul_gradients_2d_batched_and_vectors():
     gradcheck(lambda a, b: a @ b, [t64((3, 4)), t64((4, 2))])
     gradcheck(lambda a, b: a @ b, [t64((2, 3, 4)), t64((4, 5))])
