@@ -13,6 +13,7 @@ _ARROW = re.compile(
 )
 _TAIL = re.compile(r"^\t(\w+) -> (c\d+):bar:w \[(.*)\]$")
 _HEAD = re.compile(r"^\t(c\d+):bar:e -> (\w+)(?: \[(.*)\])?$")
+_FRAME = re.compile(r"^(digraph \w+ \{|\t(graph|node|edge) \[.*\]|\})$")
 _SUBSCRIPT = re.compile(r'<FONT POINT-SIZE="10"><SUB>(\d+)</SUB></FONT>')
 
 
@@ -61,6 +62,8 @@ def read(dot):
             heads[m[1]] = m[2]
         elif line.startswith("\tsubgraph cluster"):
             drawing.boxes.append(line.strip())
+        else:  # a line no pattern reads would silently drop a vertex or an arrow from every check
+            assert _FRAME.match(line), f"unread DOT line: {line!r}"
     assert rows.keys() == tails.keys() == heads.keys(), "every arrow is drawn exactly once"
     for c, m in rows.items():
         source, attributes = tails[c]

@@ -126,10 +126,7 @@ def test_scopes_keep_nothing_alive_after_the_graph_is_dropped():
 
 
 def test_module_boxes_draw_each_layer_call_as_a_box_only_inside_the_block():
-    import numpy as np
-
     import nn
-    import viz
 
     net = nn.TwoLayerNet(6, 4, 3, rng=0)
     x, t = np.ones((2, 6), np.float32), np.array([0, 2])

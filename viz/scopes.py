@@ -90,7 +90,7 @@ class Scope:
         ``y = s.output(f(x))`` keeps the block readable; several values come
         back as a tuple.
         """
-        if self._record is None or self._token is None:
+        if self._token is None:  # set only while the block runs
             raise RuntimeError(f"scope {self.title!r}: call output() inside the with block")
         self._outputs.extend(_nodes(values))
         return values[0] if len(values) == 1 else values

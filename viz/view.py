@@ -14,7 +14,7 @@ layer drawn as one node would.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
@@ -114,8 +114,8 @@ def build(
         _check_known(edge_labels, known, "edge_labels", "a connection")
     _check_known(node_labels, position, "node_labels", "a node")
     keep, highlight = list(keep), list(highlight)
-    _check_known(dict.fromkeys(keep), position, "keep", "a node")
-    _check_known(dict.fromkeys(highlight), position, "highlight", "a node")
+    _check_known(keep, position, "keep", "a node")
+    _check_known(highlight, position, "highlight", "a node")
     all_boxes, box_of = boxes.gather(clusters or {}, nodes, position)
     unit_of, cover, marker_of, parts = _fit(root, nodes, all_boxes, box_of, collapse, keep + highlight, max_nodes)
     vertices = _Vertices(root, node_labels, box_of, cover, parts)
@@ -210,10 +210,9 @@ def post_order(root: Node) -> list[Node]:
     return order
 
 
-def _check_known(mapping: Mapping[Any, Any], known: Iterable[Any], option: str, what: str) -> None:
+def _check_known(keys: Iterable[Any], known: Container[Any], option: str, what: str) -> None:
     """Reject keys that match nothing in the graph: they are almost always mistakes."""
-    known = known if isinstance(known, Mapping | set) else set(known)
-    for key in mapping:
+    for key in keys:
         if key not in known:
             raise ValueError(f"{option}: {key!r} is not {what} of the graph")
 
@@ -343,6 +342,8 @@ class _Replay:
 
     def __init__(self, root: Node, step: int) -> None:
         order = toposort(root)
+        if not order:
+            raise ValueError("step: the output is a leaf: the backward pass visits no node, so there is no step")
         if not 0 <= step < len(order):
             raise ValueError(f"step: the backward pass visits {len(order)} nodes, so step is 0 to {len(order) - 1}")
         self.current = order[step]
