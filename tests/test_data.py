@@ -16,7 +16,6 @@ import pytest
 from nn import data
 from nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES
 
@@ -389,17 +388,15 @@ def test_only_the_files_missing_from_the_cache_are_downloaded(monkeypatch, tiny,
 
 # --- the real MNIST, where present -----------------------------------------------
 
-real_mnist = pytest.mark.skipif(not REAL.is_dir(), reason=f"no MNIST files in {REAL}")
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 @pytest.fixture(scope="module")
-def real():
-    return load_mnist(REAL)
+def real(real_mnist):
+    return load_mnist(real_mnist)
 
 
-@real_mnist
 def test_real_mnist_shapes_types_and_ranges(real):
     (x_train, t_train), (x_test, t_test) = real
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
@@ -411,9 +408,8 @@ def test_real_mnist_shapes_types_and_ranges(real):
     assert t_train[:5].tolist() == [5, 0, 4, 1, 9] and t_test[:5].tolist() == [7, 2, 1, 0, 4]
 
 
-@real_mnist
-def test_real_mnist_raw_images_and_one_hot_labels(real):
-    (x_train, t_train), (x_test, t_test) = load_mnist(REAL, normalize=False, one_hot=True, flatten=False)
+def test_real_mnist_raw_images_and_one_hot_labels(real, real_mnist):
+    (x_train, t_train), (x_test, t_test) = load_mnist(real_mnist, normalize=False, one_hot=True, flatten=False)
     assert x_train.shape == (60000, 1, 28, 28) and x_test.shape == (10000, 1, 28, 28)
     assert x_train.dtype == np.uint8 and x_train.max() == 255
     np.testing.assert_array_equal(x_train[:1000].reshape(1000, 784) / np.float32(255), real[0][0][:1000])
@@ -423,9 +419,8 @@ def test_real_mnist_raw_images_and_one_hot_labels(real):
     np.testing.assert_array_equal(t_test.argmax(axis=1), real[1][1])
 
 
-@real_mnist
-def test_real_mnist_matches_the_known_checksums():
+def test_real_mnist_matches_the_known_checksums(real_mnist):
     for name in FILES:
-        content = gzip.decompress((REAL / f"{name}.gz").read_bytes())
+        content = gzip.decompress((real_mnist / f"{name}.gz").read_bytes())
         assert hashlib.sha256(content).hexdigest() == SHA256[name], name
-    load_mnist(REAL, verify=True)
+    load_mnist(real_mnist, verify=True)

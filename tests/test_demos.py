@@ -15,7 +15,7 @@ from demos.book_figure import main as book_figure
     ],
 )
 def test_book_figure_demos_print_the_numbers_and_draw(name, expected, tmp_path, capsys):
-    book_figure(name, name, ["--out", str(tmp_path), "--lang", "en"])
+    book_figure(name, ["--out", str(tmp_path), "--lang", "en"])
     lines = capsys.readouterr().out.splitlines()
     for text in expected:  # whole numbers: "= 220" must not pass for "= 220.00000000000003"
         assert any(line.endswith(text) for line in lines), text

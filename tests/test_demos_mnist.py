@@ -24,7 +24,6 @@ from demos.blas import BLAS_VARIABLES
 from nn.data import FILES
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_MNIST = ROOT.parent / "shared" / "mnist"
 FINAL_LINE = re.compile(r"test_acc=(\d\.\d{4}) train_acc=(\d\.\d{4}) train_time_s=(\d+\.\d)")
 EPOCH_LINE = re.compile(r"epoch +\d+  train_acc=\d\.\d{4}  test_acc=\d\.\d{4}")
 CHECK_ROW = re.compile(r" +(W1|b1|W2|b2) +(\S+) +(\S+) +(ok|FAILED|-) ")
@@ -225,12 +224,10 @@ def test_main_job_uses_the_shared_mnist_folder_unless_mnist_dir_is_set(monkeypat
     assert main_job.mnist_args() == []
 
 
-def test_book_defaults_learn_real_mnist(tmp_path, capsys):
+def test_book_defaults_learn_real_mnist(real_mnist, tmp_path, capsys):
     """The book's whole run on the real images (~10 s). It ends at 97.01% here (seeds 0–4:
     96.89–97.13%); the bound leaves room for another CPU's rounding, not for a broken step."""
-    if not (REAL_MNIST / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"no MNIST files in {REAL_MNIST}")
-    train(REAL_MNIST, tmp_path, "--quiet")
+    train(real_mnist, tmp_path, "--quiet")
     final = FINAL_LINE.fullmatch(capsys.readouterr().out.strip())
     assert final, "no final line"
     test_acc, train_acc = float(final[1]), float(final[2])
@@ -241,11 +238,9 @@ def check_rows(printed: str) -> list[tuple[str, float, float, str]]:
     return [(m[1], float(m[2]), float(m[3]), m[4]) for m in map(CHECK_ROW.match, printed.splitlines()) if m]
 
 
-def test_gradient_check_agrees_to_1e_7_in_float64(capsys):
+def test_gradient_check_agrees_to_1e_7_in_float64(real_mnist, capsys):
     """On the real images, as the book does; a small hidden layer for speed."""
-    if not (REAL_MNIST / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"no MNIST files in {REAL_MNIST}")
-    gradient_check.main(["--data-dir", str(REAL_MNIST), "--hidden", "5"])
+    gradient_check.main(["--data-dir", str(real_mnist), "--hidden", "5"])
     printed = capsys.readouterr().out
     rows = check_rows(printed)
     assert [row[0] for row in rows] == ["W1", "b1", "W2", "b2"] * 2  # autograd, then manual

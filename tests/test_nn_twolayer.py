@@ -19,7 +19,6 @@ from nn import manual
 from nn.booknet import numerical_gradient, relative_error
 
 NETS = [nn.TwoLayerNet, manual.TwoLayerNet]
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 
 
 def make_pair(sizes: tuple[int, int, int], seed: int = 0, dtype: type = np.float64) -> tuple:
@@ -219,12 +218,10 @@ def read_idx(path: Path, header: int, count: int, row: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def mnist_rows() -> tuple[np.ndarray, np.ndarray]:
+def mnist_rows(real_mnist: Path) -> tuple[np.ndarray, np.ndarray]:
     """The first 32 training images (scaled to [0, 1], float64) and labels, read straight from the IDX files."""
-    if not (MNIST / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"MNIST not found in {MNIST}")
-    images = read_idx(MNIST / "train-images-idx3-ubyte.gz", 16, 32, 784) / 255.0
-    labels = read_idx(MNIST / "train-labels-idx1-ubyte.gz", 8, 32, 1).reshape(-1)
+    images = read_idx(real_mnist / "train-images-idx3-ubyte.gz", 16, 32, 784) / 255.0
+    labels = read_idx(real_mnist / "train-labels-idx1-ubyte.gz", 8, 32, 1).reshape(-1)
     return images, labels
 
 
