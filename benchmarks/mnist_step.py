@@ -166,7 +166,7 @@ def main() -> None:
     print(f"MNIST training step, batch {BATCH}, 784-50-10, float32, 1 BLAS thread, "
           f"median of {args.blocks} interleaved blocks of {args.per_block}:")
     for name, median in medians.items():
-        print(f"  {name:9s} {median * 1e6:7.0f} us/step   ({medians[name] / medians['numpy']:.2f}x numpy)")
+        print(f"  {name:9s} {median * 1e6:7.0f} us/step   ({median / medians['numpy']:.2f}x numpy)")
     print(f"  autograd / numpy = {medians['autograd'] / medians['numpy']:.2f}   (target <= 1.3)")
     if "torch" in medians:
         print(f"  autograd / torch = {medians['autograd'] / medians['torch']:.2f}   (target <= 0.6)")

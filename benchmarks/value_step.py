@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import random
 import statistics
 import sys
@@ -21,8 +22,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import itertools
 
 from autograd import Value
 
@@ -67,8 +66,8 @@ class MLP:
         return x[0]
 
 
-def training_step(value_cls: type, model: MLP, X: np.ndarray, y: np.ndarray, k: int) -> int:
-    """One step of micrograd's demo; returns the number of graph nodes built."""
+def training_step(value_cls: type, model: MLP, X: np.ndarray, y: np.ndarray, k: int) -> object:
+    """One step of micrograd's demo; returns the loss, the root of the graph built (after backward)."""
     inputs = [[value_cls(float(v)) for v in row] for row in X]
     scores = [model(row) for row in inputs]
     losses = [(1 + -float(yi) * s).relu() for yi, s in zip(y, scores)]

@@ -11,6 +11,7 @@ use_blas_threads()
 from pathlib import Path  # noqa: E402
 
 from demos import gradient_check, train_mnist  # noqa: E402
+from demos.book_figure import TITLES  # noqa: E402
 from demos.book_figure import main as book_figure  # noqa: E402
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
@@ -24,9 +25,8 @@ def mnist_args() -> list[str]:
 
 
 def main() -> None:
-    book_figure("apple-tax", "apple with tax (fig. 5-14)", [])
-    book_figure("apple-orange", "apple and orange with tax (fig. 5-17)", [])
-    book_figure("softmax-with-loss", "Softmax-with-Loss (fig. 5-29)", [])
+    for name in TITLES:
+        book_figure(name, [])
     print()
     train_mnist.main(mnist_args())
     print()

@@ -3,4 +3,4 @@
 from demos.book_figure import main
 
 if __name__ == "__main__":
-    main("apple-orange", "apple and orange with tax (fig. 5-17)")
+    main("apple-orange")

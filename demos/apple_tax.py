@@ -3,4 +3,4 @@
 from demos.book_figure import main
 
 if __name__ == "__main__":
-    main("apple-tax", "apple with tax (fig. 5-14)")
+    main("apple-tax")

@@ -10,6 +10,13 @@ from autograd import Node
 from viz.book import LANGUAGES, Figure, figure
 from viz.format import number
 
+# Each figure of `viz.book` by its name, with the title the demos print.
+TITLES = {
+    "apple-tax": "apple with tax (fig. 5-14)",
+    "apple-orange": "apple and orange with tax (fig. 5-17)",
+    "softmax-with-loss": "Softmax-with-Loss (fig. 5-29)",
+}
+
 
 def leaves(root: Node) -> list[Node]:
     """The graph's named inputs, left to right as the figure lists them."""
@@ -36,7 +43,8 @@ def report(title: str, fig: Figure) -> str:
     return "\n".join(lines)
 
 
-def main(name: str, title: str, argv: list[str] | None = None) -> None:
+def main(name: str, argv: list[str] | None = None) -> None:
+    title = TITLES[name]
     parser = argparse.ArgumentParser(description=f"The book's {title}: print the numbers and draw the graph.")
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the image (default: out)")
     parser.add_argument("--lang", choices=LANGUAGES, default="ko", help="labels in Korean (the book) or English")

@@ -3,4 +3,4 @@
 from demos.book_figure import main
 
 if __name__ == "__main__":
-    main("softmax-with-loss", "Softmax-with-Loss (fig. 5-29)")
+    main("softmax-with-loss")

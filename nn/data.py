@@ -114,12 +114,12 @@ def _parse_idx(data: bytes, path: Path) -> np.ndarray:
     if len(data) < header:
         raise IdxError(f"{path}: truncated header: {ndim} dimensions need {header} bytes, file has {len(data)}")
     dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    dtype = IDX_TYPES[code]
-    expected, actual = math.prod(dims) * dtype.itemsize, len(data) - header
+    dtype, count = IDX_TYPES[code], math.prod(dims)
+    expected, actual = count * dtype.itemsize, len(data) - header
     if actual != expected:
         problem = "truncated" if actual < expected else "trailing garbage"
         raise IdxError(f"{path}: {problem}: header says {_size(dims, dtype)}, file has {actual}")
-    flat = np.frombuffer(data, dtype, count=math.prod(dims), offset=header)
+    flat = np.frombuffer(data, dtype, count=count, offset=header)
     # astype copies into native byte order, and the copy is writable (a view of `data` would not be).
     return flat.reshape(dims).astype(dtype.newbyteorder("="))
 

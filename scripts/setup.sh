@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up (or reuse) the project's virtual environment and the Graphviz `dot` binary.
-# Sourced by scripts/demo.sh and scripts/test.sh; safe to run again.
+# Run by scripts/demo.sh, scripts/test.sh and `make bench`; safe to run again.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
