@@ -6,7 +6,7 @@ and ``backward()`` applies the chain rule in topological order.
 """
 
 from autograd.errors import DomainError, ShapeError
-from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_gradient, relative_error
 from autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
 from autograd.losses import log_softmax, softmax, softmax_cross_entropy
 from autograd.tensor import Tensor
@@ -27,6 +27,8 @@ __all__ = [
     "is_grad_enabled",
     "log_softmax",
     "no_grad",
+    "numerical_gradient",
+    "relative_error",
     "softmax",
     "softmax_cross_entropy",
     "toposort",

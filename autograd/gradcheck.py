@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ class InputCheck:
     name: str
     max_abs_error: float
     mean_abs_error: float
-    rel_error: float  # ||analytic - numeric|| / (||analytic|| + ||numeric||), the scale-free summary
+    rel_error: float  # `relative_error`: the scale-free summary
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,9 @@ def gradcheck(
     for i, (x, g) in enumerate(zip(inputs, analytic)):
         numeric = _central_differences(scalar_output, x, eps)
         diff = np.abs(np.asarray(g, dtype=np.float64) - numeric)
+        rel = relative_error(g, numeric)
         if not np.isfinite(diff).all():  # a nan or inf gradient never matches, whatever the other side says
-            diff = np.full(diff.shape, np.inf)
-        scale = np.linalg.norm(g) + np.linalg.norm(numeric)
-        rel = float(np.linalg.norm(diff) / scale) if scale > 0 else float(np.linalg.norm(diff))
+            diff, rel = np.full(diff.shape, np.inf), np.inf
         checks.append(InputCheck(x.name or f"input {i}", float(diff.max(initial=0)), float(diff.mean()), rel))
     report = GradcheckReport(checks, rtol, atol)
     if raise_on_failure and not report.ok:
@@ -88,8 +88,8 @@ def gradcheck(
 
 
 def _central_differences(loss: Callable[[], Node], x: Node, eps: float) -> np.ndarray:
-    """d loss / d x by (f(x + eps) - f(x - eps)) / 2 eps, one element at a time."""
-    if isinstance(x.data, float):  # a Value: its data is a Python float
+    """d loss / d x for a `Value` (its data a float, replaced) or a `Tensor` (perturbed in place)."""
+    if isinstance(x.data, float):
         original = x.data
         values = []
         for shifted in (original + eps, original - eps):
@@ -97,13 +97,43 @@ def _central_differences(loss: Callable[[], Node], x: Node, eps: float) -> np.nd
             values.append(float(loss().data))
         x.data = original
         return np.array((values[0] - values[1]) / (2 * eps))
-    numeric = np.empty(x.data.shape, dtype=np.float64)
-    for index in np.ndindex(x.data.shape):  # indexes in place whatever the memory layout
-        original = x.data[index]
-        x.data[index] = original + eps
-        plus = float(loss().data)
-        x.data[index] = original - eps
-        minus = float(loss().data)
-        x.data[index] = original
-        numeric[index] = (plus - minus) / (2 * eps)
-    return numeric
+    return numerical_gradient(lambda: float(loss().data), x.data, eps)
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float | None = None) -> np.ndarray:
+    """Central differences ``(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h`` for every element of ``x``, as float64.
+
+    ``f`` takes no argument: each element of ``x`` is perturbed in place (whatever
+    the memory layout), ``f()`` evaluated, and the element restored exactly (not
+    by subtracting ``h`` again, which would leave rounding behind). That is
+    2·``x.size`` calls of ``f``; each call is a whole vectorised forward pass, and
+    a black-box loss allows no fewer.
+
+    The default step ``h`` balances truncation error (∝ h²) against rounding
+    error (∝ ε/h): about ε^(1/3) for the dtype of ``x``, and never below the
+    book's 1e-4. So 1e-4 for float64 (agreement to ~1e-8 or better) and
+    ~5e-3 for float32 (~1e-4, where the book's 1e-4 gives only ~1e-3).
+    """
+    if h is None:
+        h = max(1e-4, float(np.finfo(x.dtype).eps) ** (1 / 3))
+    grad = np.empty(x.shape)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        f_plus = f()
+        x[index] = original - h
+        f_minus = f()
+        x[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def relative_error(a: Any, b: Any) -> float:
+    """``max|a − b|`` relative to the larger of ``max|a|`` and ``max|b|``: one number for a whole gradient.
+
+    Scale-free, and unlike an elementwise relative error it is not blown up by
+    entries that are zero up to rounding. 0 when both are all zeros.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
+    return float(np.abs(a - b).max(initial=0.0) / scale) if scale else 0.0

@@ -2,7 +2,7 @@
 
 For each of W1, b1, W2, b2 it prints the mean absolute difference (the number
 the book prints), the relative error ``max|backprop − numerical| /
-max(max|backprop|, max|numerical|)`` (`nn.booknet.relative_error`: one
+max(max|backprop|, max|numerical|)`` (`autograd.relative_error`: one
 scale-free number per parameter, not blown up by entries that are zero up to
 rounding) with a verdict, and how long each method took. The numerical
 gradient perturbs one weight at a time and runs the net's own forward pass
@@ -24,8 +24,9 @@ import time
 
 import numpy as np
 
+from autograd import numerical_gradient, relative_error
 from demos.train_mnist import ENGINES, load_data, make_net, positive_int
-from nn.booknet import BookNet, numerical_gradient, relative_error
+from nn.booknet import BookNet
 
 PROG = "python -m demos.gradient_check"
 SAMPLES = 3  # the book checks on x_train[:3]

@@ -3,16 +3,18 @@
 A book-style net exposes ``params`` (its live weight arrays by name),
 ``predict``, ``loss`` and ``loss_and_gradient`` (by backprop), and from these
 this mixin derives ``gradient``, ``accuracy`` and ``numerical_gradient``
-(central differences of ``loss``). Plain NumPy: the manual net (`nn.manual`)
-uses it without autograd.
+(central differences of ``loss``, by `autograd.numerical_gradient`). Plain
+NumPy: the manual net (`nn.manual`) uses it without autograd's graphs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+
+from autograd.gradcheck import numerical_gradient
 
 
 class Params(Mapping[str, np.ndarray]):
@@ -49,48 +51,6 @@ class Params(Mapping[str, np.ndarray]):
     def __repr__(self) -> str:
         shapes = ", ".join(f"{name!r}: {a.shape}" for name, a in self._arrays.items())
         return f"Params({{{shapes}}})"
-
-
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """Central differences ``(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h`` for every element of ``x``, as float64.
-
-    ``f`` takes no argument: each element of ``x`` is perturbed in place,
-    ``f()`` evaluated, and the element restored exactly (not by subtracting
-    ``h`` again, which would leave rounding behind). That is 2·``x.size`` calls
-    of ``f``; each call is a whole vectorised forward pass, and a black-box
-    loss allows no fewer.
-
-    The default step ``h`` balances truncation error (∝ h²) against rounding
-    error (∝ ε/h): about ε^(1/3) for the dtype of ``x``, and never below the
-    book's 1e-4. So 1e-4 for float64 (agreement to ~1e-8 or better) and
-    ~5e-3 for float32 (~1e-4, where the book's 1e-4 gives only ~1e-3).
-    """
-    if not x.flags.c_contiguous:
-        raise ValueError("numerical_gradient: x must be C-contiguous (it is perturbed through a flat view)")
-    if h is None:
-        h = max(1e-4, float(np.finfo(x.dtype).eps) ** (1 / 3))
-    flat = x.reshape(-1)
-    grad = np.empty(x.size)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + h
-        f_plus = f()
-        flat[i] = original - h
-        f_minus = f()
-        flat[i] = original
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad.reshape(x.shape)
-
-
-def relative_error(a: Any, b: Any) -> float:
-    """``max|a − b|`` relative to the larger of ``max|a|`` and ``max|b|``: one number for a whole gradient.
-
-    Scale-free, and unlike an elementwise relative error it is not blown up by
-    entries that are zero up to rounding. 0 when both are all zeros.
-    """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
-    return float(np.abs(a - b).max(initial=0.0) / scale) if scale else 0.0
 
 
 def class_indices(t: np.ndarray, scores: np.ndarray) -> np.ndarray:

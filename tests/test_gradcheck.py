@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import GradcheckError, Tensor, Value, gradcheck
+from autograd import GradcheckError, Tensor, Value, gradcheck, numerical_gradient, relative_error
 from autograd import elementwise as ew
 
 
@@ -33,3 +33,19 @@ def test_fails_on_nan_gradients():
 
 def test_a_zero_gradient_matches_zero():
     assert gradcheck(lambda x, y: x * 2.0, [Value(1.0), Value(5.0)]).checks[1].rel_error == 0.0
+
+
+def test_numerical_gradient_on_any_layout_restores_the_array_exactly():
+    x = np.random.default_rng(0).normal(size=(3, 4)).T  # a transposed view: not C-contiguous
+    before = x.copy()
+    numeric = numerical_gradient(lambda: float((x**3 * np.arange(1.0, 4.0)).sum()), x)
+    np.testing.assert_allclose(numeric, 3 * x**2 * np.arange(1.0, 4.0), atol=1e-7)  # h² error: h = 1e-4
+    np.testing.assert_array_equal(x, before)
+
+
+def test_relative_error_is_scale_free_and_zero_for_zeros():
+    a = np.array([1.0, -2.0, 0.0])
+    expected = 1e-3 / (1 + 1e-3)  # relative to the larger side
+    assert relative_error(a, a * (1 + 1e-3)) == pytest.approx(expected)
+    assert relative_error(1e9 * a, 1e9 * a * (1 + 1e-3)) == pytest.approx(expected)
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0

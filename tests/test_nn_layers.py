@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Tensor
+from autograd import Tensor, numerical_gradient, relative_error
 from nn import manual
-from nn.booknet import numerical_gradient, relative_error
 
 EXACT = 1e-12  # autograd vs manual: the same arithmetic, up to rounding
 GRADCHECK = 1e-6  # vs central differences with h = 1e-4 in float64

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import nn
+from autograd import numerical_gradient, relative_error
 from autograd.array_ops import MATMUL
 from nn import manual
-from nn.booknet import numerical_gradient, relative_error
 
 NETS = [nn.TwoLayerNet, manual.TwoLayerNet]
 
