@@ -5,12 +5,18 @@ core (`graph.py`): every operation records its inputs and its local derivative,
 and ``backward()`` applies the chain rule in topological order.
 """
 
-from autograd.errors import DomainError, ShapeError
-from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_gradient, relative_error
-from autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
-from autograd.losses import log_softmax, softmax, softmax_cross_entropy
-from autograd.tensor import Tensor
-from autograd.value import Value
+from scratchgrad.autograd.errors import DomainError, ShapeError
+from scratchgrad.autograd.gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    gradcheck,
+    numerical_gradient,
+    relative_error,
+)
+from scratchgrad.autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
+from scratchgrad.autograd.losses import log_softmax, softmax, softmax_cross_entropy
+from scratchgrad.autograd.tensor import Tensor
+from scratchgrad.autograd.value import Value
 
 __all__ = [
     "DomainError",

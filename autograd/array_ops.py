@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from autograd.elementwise import raw, sum_to
-from autograd.errors import ShapeError
-from autograd.graph import Node, Op
+from scratchgrad.autograd.elementwise import raw, sum_to
+from scratchgrad.autograd.errors import ShapeError
+from scratchgrad.autograd.graph import Node, Op
 
 Axis = int | Sequence[int] | None
 

@@ -18,7 +18,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from autograd.graph import Node, Op
+from scratchgrad.autograd.graph import Node, Op
 
 
 class Elementwise:

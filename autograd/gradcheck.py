@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.graph import Node, grad
+from scratchgrad.autograd.graph import Node, grad
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from autograd.errors import DomainError
+from scratchgrad.autograd.errors import DomainError
 
 VJP = Callable[..., Any]
 

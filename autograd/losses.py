@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd.elementwise import raw, shared_ones
-from autograd.errors import ShapeError
-from autograd.graph import Node, Op
+from scratchgrad.autograd.elementwise import raw, shared_ones
+from scratchgrad.autograd.errors import ShapeError
+from scratchgrad.autograd.graph import Node, Op
 
 
 def _shifted_exp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd import array_ops, losses
-from autograd import elementwise as ew
-from autograd.errors import ShapeError
-from autograd.graph import Node, record
+from scratchgrad.autograd import array_ops, losses
+from scratchgrad.autograd import elementwise as ew
+from scratchgrad.autograd.errors import ShapeError
+from scratchgrad.autograd.graph import Node, record
 
 ArrayLike = Any
 

@@ -7,9 +7,9 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from autograd import elementwise as ew
-from autograd.errors import DomainError
-from autograd.graph import Node, Op, record
+from scratchgrad.autograd import elementwise as ew
+from scratchgrad.autograd.errors import DomainError
+from scratchgrad.autograd.graph import Node, Op, record
 
 Number = int | float
 

@@ -15,23 +15,15 @@ BLAS runs on one thread (two never helped this small net here).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+import statistics
+import time
+from collections.abc import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-from demos.blas import use_blas_threads
-
-use_blas_threads()  # before NumPy (or PyTorch) starts its thread pool
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import nn  # noqa: E402
+from scratchgrad import nn
+from scratchgrad.demos.blas import use_blas_threads
 
 BATCH, SIZES, LR = 100, (784, 50, 10), 0.1
 Step = Callable[[np.ndarray, np.ndarray], None]
@@ -150,6 +142,7 @@ def time_training(steps: dict[str, Step], iterations: int, chunk: int = 500) -> 
 
 
 def main() -> None:
+    use_blas_threads()  # one BLAS thread for NumPy; PyTorch is set to one thread in torch_step
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=40, help="interleaved blocks (median over them)")
     parser.add_argument("--per-block", type=int, default=25, help="steps per block")

@@ -24,14 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from value_step import MLP, count_nodes, make_moons, training_step
 
-import viz
-from autograd import Tensor, Value, softmax_cross_entropy, toposort
-from viz.expression import build
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value, softmax_cross_entropy, toposort
+from scratchgrad.viz.expression import build
 
 
 def moons_step() -> Value:

@@ -1,1 +1,1 @@
-"""Runnable demos: `python -m demos` runs them all."""
+"""Runnable demos: `python -m scratchgrad.demos` runs them all."""

@@ -1,18 +1,11 @@
 """Run every demo in turn (the README's main command, ``make demo``)."""
 
 import os
+from pathlib import Path
 
-from demos.blas import use_blas_threads
-
-# BLAS reads its thread count once, when NumPy loads, and every demo below imports NumPy: ask for the
-# MNIST training's one thread first. That keeps all demos in this one process, output in order.
-use_blas_threads()
-
-from pathlib import Path  # noqa: E402
-
-from demos import gradient_check, train_mnist  # noqa: E402
-from demos.book_figure import TITLES  # noqa: E402
-from demos.book_figure import main as book_figure  # noqa: E402
+from scratchgrad.demos import gradient_check, train_mnist
+from scratchgrad.demos.book_figure import TITLES
+from scratchgrad.demos.book_figure import main as book_figure
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import viz
-from autograd import Node
-from viz.book import LANGUAGES, Figure, figure
-from viz.format import number
+from scratchgrad import viz
+from scratchgrad.autograd import Node
+from scratchgrad.viz.book import LANGUAGES, Figure, figure
+from scratchgrad.viz.format import number
 
 # Each figure of `viz.book` by its name, with the title the demos print.
 TITLES = {

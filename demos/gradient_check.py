@@ -12,7 +12,7 @@ one batched pass would need a second, batched forward that the check would
 then have to trust too, and it would save little: the first layer's product,
 which dominates, has to be computed once per copy either way.
 
-Run: ``python -m demos.gradient_check [--engine autograd|manual|both] [--dtype float64|float32]``.
+Run: ``python -m scratchgrad.demos.gradient_check [--engine autograd|manual|both] [--dtype float64|float32]``.
 Exits 1 if any parameter fails its check.
 """
 
@@ -24,11 +24,11 @@ import time
 
 import numpy as np
 
-from autograd import numerical_gradient, relative_error
-from demos.train_mnist import ENGINES, load_data, make_net, positive_int
-from nn.booknet import BookNet
+from scratchgrad.autograd import numerical_gradient, relative_error
+from scratchgrad.demos.train_mnist import ENGINES, load_data, make_net, positive_int
+from scratchgrad.nn.booknet import BookNet
 
-PROG = "python -m demos.gradient_check"
+PROG = "python -m scratchgrad.demos.gradient_check"
 SAMPLES = 3  # the book checks on x_train[:3]
 BACKPROP_REPEATS = 100  # one backprop takes well under a millisecond: report the median of many
 # The largest relative error that passes, in float64, where central differences with h = 1e-4 agree to ~1e-8.

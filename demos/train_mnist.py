@@ -8,7 +8,7 @@ accuracy once per epoch (every 600 iterations, counting from the first).
 hand-written layers (`nn.manual.TwoLayerNet`); both run the same loop and the
 same `nn.optim` optimizers.
 
-Run: ``python -m demos.train_mnist [--optimizer adam --hidden 100] [--engine manual]``.
+Run: ``python -m scratchgrad.demos.train_mnist [--optimizer adam --hidden 100] [--engine manual]``.
 Writes ``loss.png``, ``accuracy.png``, ``loss.csv`` and ``epochs.csv`` to ``--out``
 and ends with the line ``test_acc=… train_acc=… train_time_s=…`` (the time of
 the training steps alone, without the evaluations). BLAS gets one thread
@@ -18,11 +18,27 @@ unless told otherwise (see `demos.blas`).
 from __future__ import annotations
 
 import argparse
+import csv
+import functools
 import sys
+import time
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
 
-from demos.blas import use_blas_threads
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import MaxNLocator
+from tqdm import tqdm
 
-PROG = "python -m demos.train_mnist"
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor
+from scratchgrad.demos.blas import use_blas_threads
+from scratchgrad.nn.booknet import BookNet
+from scratchgrad.nn.data import MnistError, load_mnist
+
+PROG = "python -m scratchgrad.demos.train_mnist"
 ENGINES = ("autograd", "manual")
 # name -> (class in nn.optim, default lr): SGD's is the book's ch. 4-5 script's, the others its ch. 6 defaults.
 OPTIMIZERS = {
@@ -49,11 +65,11 @@ def positive_float(text: str) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line; built before NumPy is imported, so ``--blas-threads`` can take effect."""
+    """The command line."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train the book's two-layer net on MNIST; plot the loss and the accuracy per epoch.",
-        allow_abbrev=False,  # the early read of --blas-threads must see the same flags as argparse
+        allow_abbrev=False,
     )
     add = parser.add_argument
     add("--data-dir", metavar="DIR", help="folder with the four MNIST files (default: $MNIST_DIR, else the cache)")
@@ -70,32 +86,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--seed", type=int, metavar="N", default=0, help="seed of the initial weights and the batches (default: 0)")
     add("--out", metavar="DIR", default="out/mnist", help="folder for the plots and CSV files (default: out/mnist)")
     add("--blas-threads", type=positive_int, metavar="N",
-        help="BLAS threads (default: 1, or what OPENBLAS_NUM_THREADS etc. already say); "
-             "effective only when this script starts Python")
+        help="BLAS threads (default: 1, or what OPENBLAS_NUM_THREADS etc. already say)")
     add("--quiet", action="store_true", help="no progress bar and no per-epoch lines")
     return parser.parse_args(argv)
 
-
-if __name__ == "__main__":
-    use_blas_threads(parse_args(sys.argv[1:]).blas_threads)
-
-import csv  # noqa: E402
-import functools  # noqa: E402
-import time  # noqa: E402
-from dataclasses import astuple, dataclass, fields  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ft2font import FT2Font  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-import nn  # noqa: E402
-from autograd import Tensor  # noqa: E402
-from nn.booknet import BookNet  # noqa: E402
-from nn.data import MnistError, load_mnist  # noqa: E402
 
 Split = tuple[np.ndarray, np.ndarray]
 POSTFIX_EVERY = 50  # iterations between updates of the running loss shown on the progress bar
@@ -263,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     9,601 of the book's 10,000).
     """
     args = parse_args(argv)
+    use_blas_threads(args.blas_threads)
     data = load_data(PROG, args.data_dir, args.dtype)
     rng = np.random.default_rng(args.seed)
     net = make_net(args.engine, args.hidden, args.dtype, rng)

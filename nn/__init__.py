@@ -13,10 +13,10 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from nn import init, manual, optim
-from nn.layers import Affine, Linear, ReLU, Sequential, Sigmoid, SoftmaxWithLoss
-from nn.models import MLP, TwoLayerNet
-from nn.module import Module, Parameter
+from scratchgrad.nn import init, manual, optim
+from scratchgrad.nn.layers import Affine, Linear, ReLU, Sequential, Sigmoid, SoftmaxWithLoss
+from scratchgrad.nn.models import MLP, TwoLayerNet
+from scratchgrad.nn.module import Module, Parameter
 
 __all__ = [
     "MLP",
@@ -38,5 +38,5 @@ __all__ = [
 def __getattr__(name: str) -> ModuleType:
     """Import ``nn.data`` lazily: loading MNIST helpers is not needed to build a model."""
     if name == "data":
-        return importlib.import_module("nn.data")
+        return importlib.import_module("scratchgrad.nn.data")
     raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.gradcheck import numerical_gradient
+from scratchgrad.autograd.gradcheck import numerical_gradient
 
 
 class Params(Mapping[str, np.ndarray]):

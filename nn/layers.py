@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, softmax_cross_entropy
-from nn import init as initializers
-from nn.module import Module, Parameter
+from scratchgrad.autograd import Tensor, softmax_cross_entropy
+from scratchgrad.nn import init as initializers
+from scratchgrad.nn.module import Module, Parameter
 
 
 def as_tensor(x: Any) -> Tensor:

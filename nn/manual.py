@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from nn import init
-from nn.booknet import BookNet, Params
+from scratchgrad.nn import init
+from scratchgrad.nn.booknet import BookNet, Params
 
 
 class MulLayer:

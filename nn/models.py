@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd import no_grad
-from nn import init as initializers
-from nn.booknet import BookNet, Params
-from nn.layers import Affine, ReLU, Sequential, Sigmoid, SoftmaxWithLoss
-from nn.module import Module
+from scratchgrad.autograd import no_grad
+from scratchgrad.nn import init as initializers
+from scratchgrad.nn.booknet import BookNet, Params
+from scratchgrad.nn.layers import Affine, ReLU, Sequential, Sigmoid, SoftmaxWithLoss
+from scratchgrad.nn.module import Module
 
 ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "sigmoid": Sigmoid}
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from autograd import Tensor
+from scratchgrad.autograd import Tensor
 
 
 class Parameter(Tensor):

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from scratchgrad.autograd import Tensor
 
 State = dict[str, Any]
 

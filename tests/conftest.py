@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nn.data import FILES
+from scratchgrad.nn.data import FILES
 
 # The folder kept next to the repository (the one `make demo` uses), as gzip files.
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"

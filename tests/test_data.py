@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn import data
-from nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx
+from scratchgrad.nn import data
+from scratchgrad.nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx
 
 TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES

@@ -2,7 +2,7 @@
 
 import pytest
 
-from demos.book_figure import main as book_figure
+from scratchgrad.demos.book_figure import main as book_figure
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from autograd import GradcheckError, Tensor, Value, gradcheck, numerical_gradient, relative_error
-from autograd import elementwise as ew
+from scratchgrad.autograd import GradcheckError, Tensor, Value, gradcheck, numerical_gradient, relative_error
+from scratchgrad.autograd import elementwise as ew
 
 
 def test_passes_a_right_derivative_and_reports_each_input():

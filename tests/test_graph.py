@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value, grad, is_grad_enabled, no_grad, toposort
+from scratchgrad.autograd import Tensor, Value, grad, is_grad_enabled, no_grad, toposort
 
 
 def test_toposort_lists_each_interior_node_once_outputs_first():
@@ -158,8 +158,8 @@ def test_backward_and_grad_on_a_leaf():
 
 
 def test_a_shape_bug_in_a_tensor_rule_is_not_reported_as_a_domain_error():
-    from autograd import Op
-    from autograd.graph import record
+    from scratchgrad.autograd import Op
+    from scratchgrad.autograd.graph import record
 
     broken = Op("broken", "?", lambda g, y, x: g @ np.ones((5, 5)))  # (3,) @ (5, 5): a bug in the rule
     x = Tensor(np.ones(3), requires_grad=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn import manual
+from scratchgrad.nn import manual
 
 
 def test_apple_and_orange_example() -> None:

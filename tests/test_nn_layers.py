@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor, numerical_gradient, relative_error
-from nn import manual
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor, numerical_gradient, relative_error
+from scratchgrad.nn import manual
 
 EXACT = 1e-12  # autograd vs manual: the same arithmetic, up to rounding
 GRADCHECK = 1e-6  # vs central differences with h = 1e-4 in float64

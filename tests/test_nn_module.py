@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor
-from nn import init
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor
+from scratchgrad.nn import init
 
 
 class Block(nn.Module):
@@ -164,7 +164,8 @@ def test_sequential_and_repr() -> None:
 
 def test_nn_data_is_imported_on_first_use() -> None:
     """``import nn`` leaves the MNIST loader unloaded; ``nn.data`` loads it (checked in a fresh interpreter)."""
-    probe = "import nn, sys; print('nn.data' in sys.modules); nn.data; print('nn.data' in sys.modules)"
+    probe = ("import sys; from scratchgrad import nn; print('scratchgrad.nn.data' in sys.modules); nn.data; "
+             "print('scratchgrad.nn.data' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.split() == ["False", "True"]
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):

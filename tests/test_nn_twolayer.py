@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import nn
-from autograd import numerical_gradient, relative_error
-from autograd.array_ops import MATMUL
-from nn import manual
+from scratchgrad import nn
+from scratchgrad.autograd import numerical_gradient, relative_error
+from scratchgrad.autograd.array_ops import MATMUL
+from scratchgrad.nn import manual
 
 NETS = [nn.TwoLayerNet, manual.TwoLayerNet]
 

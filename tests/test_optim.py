@@ -7,9 +7,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor, no_grad
-from nn import optim
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor, no_grad
+from scratchgrad.nn import optim
 
 # Three steps from W = [1, −2] with these gradients; expected values worked out by hand
 # (SGD, Momentum: exact decimals) or with a calculator from the update formulas.

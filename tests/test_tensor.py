@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, broadcastable_shapes
 
-from autograd import ShapeError, Tensor, gradcheck, log_softmax, no_grad, softmax, softmax_cross_entropy
+from scratchgrad.autograd import ShapeError, Tensor, gradcheck, log_softmax, no_grad, softmax, softmax_cross_entropy
 
 rng = np.random.default_rng(1234)
 
@@ -153,7 +153,7 @@ def test_labels_of_any_integer_dtype_and_byte_order(dtype):
 
 
 def test_second_derivative_through_fused_loss():
-    from autograd import grad
+    from scratchgrad.autograd import grad
 
     x = t64((2, 3))
     g = grad(softmax_cross_entropy(x, np.array([0, 2])), x, create_graph=True)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import DomainError, Value, gradcheck
+from scratchgrad.autograd import DomainError, Value, gradcheck
 
 UNARY = {  # name: (op on a Value, the same function on a float, points)
     "neg": (lambda x: -x, lambda x: -x, [-1.3, 0.4]),

@@ -1,4 +1,4 @@
-"""python -m viz: expressions and book figures to files; every mistake is one line, status 2."""
+"""python -m scratchgrad.viz: expressions and book figures to files; every mistake is one line, status 2."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import sys
 import pytest
 from dot_reading import failing_dot
 
-from viz.cli import main
+from scratchgrad.viz.cli import main
 
 
 def run(capsys, *args):

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from dot_reading import parse
 
-import viz
-from autograd import Tensor, Value, softmax_cross_entropy
-from viz import book
-from viz import format as fmt
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value, softmax_cross_entropy
+from scratchgrad.viz import book
+from scratchgrad.viz import format as fmt
 
 
 def figure_dot(figure):
@@ -109,7 +109,8 @@ def test_same_graph_gives_byte_identical_dot():
 
 
 def test_dot_is_identical_in_a_fresh_interpreter():
-    code = "import viz; from viz import book; f = book.apple_orange(); print(viz.to_dot(f.root, **f.options()), end='')"
+    code = ("from scratchgrad import viz; from scratchgrad.viz import book; f = book.apple_orange(); "
+            "print(viz.to_dot(f.root, **f.options()), end='')")
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "123"})
     assert fresh.stdout.decode() == figure_dot(book.apple_orange())

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from autograd import DomainError
-from viz.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, UnknownName, build
+from scratchgrad.autograd import DomainError
+from scratchgrad.viz.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, UnknownName, build
 
 
 def test_builds_the_graph_with_named_inputs():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from viz import format as fmt
+from scratchgrad.viz import format as fmt
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import graphviz
 import pytest
 from dot_reading import failing_dot
 
-import viz
-from autograd import Node, Tensor, Value
-from viz import book
+from scratchgrad import viz
+from scratchgrad.autograd import Node, Tensor, Value
+from scratchgrad.viz import book
 
 
 @pytest.fixture
@@ -114,5 +114,6 @@ def test_notebook_display_falls_back_to_text_when_dot_cannot_draw(monkeypatch, p
     def run_dot(*_):
         raise getattr(viz, problem)("cannot draw")
 
-    monkeypatch.setattr(importlib.import_module("viz.render"), "run_dot", run_dot)  # viz.render is the function
+    # viz.render is the function, so the module is looked up by name
+    monkeypatch.setattr(importlib.import_module("scratchgrad.viz.render"), "run_dot", run_dot)
     assert (Value(2.0, name="x") * 3)._repr_svg_() is None

@@ -9,13 +9,13 @@ import pytest
 from dot_reading import read
 from PIL import Image
 
-import viz
-from autograd import Tensor, Value, softmax_cross_entropy, toposort
-from viz import book
-from viz.cli import main
-from viz.render import run_dot
-from viz.replay import caption, frames
-from viz.view import post_order
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value, softmax_cross_entropy, toposort
+from scratchgrad.viz import book
+from scratchgrad.viz.cli import main
+from scratchgrad.viz.render import run_dot
+from scratchgrad.viz.replay import caption, frames
+from scratchgrad.viz.view import post_order
 
 
 def apple_frames():
@@ -216,7 +216,7 @@ def test_a_marker_hiding_the_visited_node_is_filled():
 
 def test_the_command_line_replays_every_node_unless_told_otherwise(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr("viz.cli.replay", lambda root, path, **options: calls.append(options) or path)
+    monkeypatch.setattr("scratchgrad.viz.cli.replay", lambda root, path, **options: calls.append(options) or path)
     assert main(["replay", "x*y", "--set", "x=1", "y=2", "-o", str(tmp_path / "r.html")]) == 0
     assert main(["replay", "x*y", "--set", "x=1", "y=2", "--max-nodes", "9", "-o", str(tmp_path / "r.html")]) == 0
     assert [c["max_nodes"] for c in calls] == [None, 9]

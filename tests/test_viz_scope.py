@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
-import viz
-from autograd import Tensor, Value, no_grad
-from viz.scopes import ScopedOp, ScopeRecord, scope_boxes
-from viz.view import post_order
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value, no_grad
+from scratchgrad.viz.scopes import ScopedOp, ScopeRecord, scope_boxes
+from scratchgrad.viz.view import post_order
 
 
 def boxes_of(root):
@@ -126,7 +126,7 @@ def test_scopes_keep_nothing_alive_after_the_graph_is_dropped():
 
 
 def test_module_boxes_draw_each_layer_call_as_a_box_only_inside_the_block():
-    import nn
+    from scratchgrad import nn
 
     net = nn.TwoLayerNet(6, 4, 3, rng=0)
     x, t = np.ones((2, 6), np.float32), np.array([0, 2])

@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 from dot_reading import read
 
-import viz
-from autograd import Value
-from viz import summary
-from viz.cli import main
-from viz.view import post_order
+from scratchgrad import viz
+from scratchgrad.autograd import Value
+from scratchgrad.viz import summary
+from scratchgrad.viz.cli import main
+from scratchgrad.viz.view import post_order
 
 _MARKER = re.compile(r"… ([\d,]+) nodes(?: in ([\d,]+) parts)?(?: \((.*)\))? …")
 
@@ -153,7 +153,7 @@ def test_dot_is_stopped_at_the_time_limit(tmp_path):
 
 def test_text_too_big_for_the_time_limit_is_refused_before_dot_starts(tmp_path, monkeypatch, capsys):
     _, y = chain(20)
-    monkeypatch.setattr(sys.modules["viz.render"], "MAX_DOT_BYTES", 1000)  # viz.render is also a function
+    monkeypatch.setattr(sys.modules["scratchgrad.viz.render"], "MAX_DOT_BYTES", 1000)  # viz.render is also a function
     with pytest.raises(viz.GraphTooLarge, match=r"MB \(limit 0\.001 MB\)"):
         viz.render(y, tmp_path / "big.svg")
     assert viz.render(y, tmp_path / "big.svg", timeout=None).exists()  # no limit: no check

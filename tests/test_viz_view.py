@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from dot_reading import read
 
-import viz
-from autograd import Tensor, Value
-from viz import book
-from viz.dot import DotOptions, to_dot
-from viz.view import ViewOptions, build
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value
+from scratchgrad.viz import book
+from scratchgrad.viz.dot import DotOptions, to_dot
+from scratchgrad.viz.view import ViewOptions, build
 
 
 def members(box):

@@ -1,7 +1,7 @@
 """Book-style computational-graph drawings: values above the arrows, gradients below.
 
->>> from autograd import Value
->>> import viz
+>>> from scratchgrad.autograd import Value
+>>> from scratchgrad import viz
 >>> x, y = Value(2.0, name="x"), Value(3.0, name="y")
 >>> z = x * y
 >>> z.backward()
@@ -16,12 +16,12 @@ Boxes: ``with viz.scope("Softmax", a) as s: y = s.output(...)`` draws what the
 block computed in a box; ``collapse=["Softmax"]`` draws that box as one node.
 Big graphs are summarised to ``max_nodes`` and ``dot`` runs under a ``timeout``.
 
-From a shell: ``python -m viz "x*y" --set x=2 y=3 -o graph.svg`` (see `viz.cli`).
+From a shell: ``python -m scratchgrad.viz "x*y" --set x=2 y=3 -o graph.svg`` (see `viz.cli`).
 """
 
-from viz import book
-from viz.dot import DEFAULT_FONT, DotOptions, to_dot
-from viz.render import (
+from scratchgrad.viz import book
+from scratchgrad.viz.dot import DEFAULT_FONT, DotOptions, to_dot
+from scratchgrad.viz.render import (
     DEFAULT_TIMEOUT,
     FORMATS,
     GraphTooLarge,
@@ -32,9 +32,9 @@ from viz.render import (
     install_notebook_display,
     render,
 )
-from viz.replay import replay
-from viz.scopes import module_boxes, scope, scoped
-from viz.view import DEFAULT_MAX_NODES, backward_has_run
+from scratchgrad.viz.replay import replay
+from scratchgrad.viz.scopes import module_boxes, scope, scoped
+from scratchgrad.viz.view import DEFAULT_MAX_NODES, backward_has_run
 
 __all__ = [
     "DEFAULT_FONT",

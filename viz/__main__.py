@@ -1,7 +1,7 @@
-"""``python -m viz``: see `viz.cli`."""
+"""``python -m scratchgrad.viz``: see `viz.cli`."""
 
 import sys
 
-from viz.cli import main
+from scratchgrad.viz.cli import main
 
 sys.exit(main())

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from autograd import Node, Value
-from viz.dot import DotOptions
-from viz.scopes import scope
-from viz.view import EdgeKey, EdgeText
+from scratchgrad.autograd import Node, Value
+from scratchgrad.viz.dot import DotOptions
+from scratchgrad.viz.scopes import scope
+from scratchgrad.viz.view import EdgeKey, EdgeText
 
 _NAMES = {
     "ko": {

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograd import Node
-from viz.scopes import scope_boxes
+from scratchgrad.autograd import Node
+from scratchgrad.viz.scopes import scope_boxes
 
 
 @dataclass(eq=False)

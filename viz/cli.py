@@ -1,10 +1,10 @@
-"""``python -m viz``: draw any expression's graph or one of the book's figures, or replay its backward pass.
+"""``python -m scratchgrad.viz``: draw any expression's graph or one of the book's figures, or replay its backward pass.
 
-    python -m viz "EXPR" --set x=2 y=3 z=4 -o graph.svg [--highlight x]
-    python -m viz book apple-tax -o out.svg [--lang en]
-    python -m viz book softmax-with-loss -o out.svg [--symbolic] [--collapse Softmax "Cross Entropy Error"]
-    python -m viz replay "EXPR" --set x=2 y=3 -o replay.html [--frames DIR]
-    python -m viz replay --book apple-tax -o replay.html [--lang en]
+    python -m scratchgrad.viz "EXPR" --set x=2 y=3 z=4 -o graph.svg [--highlight x]
+    python -m scratchgrad.viz book apple-tax -o out.svg [--lang en]
+    python -m scratchgrad.viz book softmax-with-loss -o out.svg [--symbolic] [--collapse Softmax "Cross Entropy Error"]
+    python -m scratchgrad.viz replay "EXPR" --set x=2 y=3 -o replay.html [--frames DIR]
+    python -m scratchgrad.viz replay --book apple-tax -o replay.html [--lang en]
 
 The expression comes first so that one starting with a minus sign (``-x*y``)
 is not taken for an option. Every mistake in the input is reported as one
@@ -21,11 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from autograd import DomainError, Node, Value
-from viz import book
-from viz.dot import DEFAULT_FONT
-from viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
-from viz.render import (
+from scratchgrad.autograd import DomainError, Node, Value
+from scratchgrad.viz import book
+from scratchgrad.viz.dot import DEFAULT_FONT
+from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
+from scratchgrad.viz.render import (
     DEFAULT_TIMEOUT,
     FORMATS,
     GraphvizNotFound,
@@ -34,8 +34,8 @@ from viz.render import (
     output_format,
     render,
 )
-from viz.replay import FRAME_FORMATS, replay
-from viz.view import DEFAULT_MAX_NODES, post_order
+from scratchgrad.viz.replay import FRAME_FORMATS, replay
+from scratchgrad.viz.view import DEFAULT_MAX_NODES, post_order
 
 USAGE_ERROR = 2
 NOT_DRAWN = 1
@@ -92,10 +92,10 @@ _EXPRESSION_HELP = (
 )
 
 _USAGE = {
-    "draw": "python -m viz EXPR [--set NAME=NUMBER ...] -o FILE",
-    "book": "python -m viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]",
-    "replay": "python -m viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
-              "       python -m viz replay --book FIGURE [--lang ko|en] [--symbolic] [--collapse BOX ...] "
+    "draw": "python -m scratchgrad.viz EXPR [--set NAME=NUMBER ...] -o FILE",
+    "book": "python -m scratchgrad.viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]",
+    "replay": "python -m scratchgrad.viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
+              "       python -m scratchgrad.viz replay --book FIGURE [--lang ko|en] [--symbolic] [--collapse BOX ...] "
               "-o FILE.html [--frames DIR]",
 }
 _DESCRIPTION = {
@@ -104,14 +104,16 @@ _DESCRIPTION = {
     "replay": "Replay the backward pass one node at a time, as a self-contained HTML page.",
 }
 _EPILOG = {
-    "draw": _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures (python -m viz book --help), "
-    "'replay' for a step-by-step backward pass (python -m viz replay --help).",
+    "draw": _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures "
+    "(python -m scratchgrad.viz book --help), 'replay' for a step-by-step backward pass "
+    "(python -m scratchgrad.viz replay --help).",
     "book": None,
     "replay": _EXPRESSION_HELP,
 }
 _NO_SOURCE = {  # the commands that take an EXPR, and what to say when it is missing
-    "draw": "give the expression first, e.g. python -m viz 'x*y' --set x=2 y=3 -o graph.svg",
-    "replay": "give the expression first, or --book FIGURE, e.g. python -m viz replay 'x*y' --set x=2 y=3 -o r.html",
+    "draw": "give the expression first, e.g. python -m scratchgrad.viz 'x*y' --set x=2 y=3 -o graph.svg",
+    "replay": "give the expression first, or --book FIGURE, "
+              "e.g. python -m scratchgrad.viz replay 'x*y' --set x=2 y=3 -o r.html",
 }
 _FIGURE_ONLY = ("lang", "symbolic", "collapse")
 """Options that only a book figure takes (it has boxes and labels; an expression has neither)."""
@@ -191,7 +193,7 @@ def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
 
 def _parser(command: str) -> _Parser:
     """The parser of ``command``; its namespace has every field of the others' too, empty, so one path reads all."""
-    parser = _Parser(prog="python -m viz", usage=_USAGE[command], description=_DESCRIPTION[command],
+    parser = _Parser(prog="python -m scratchgrad.viz", usage=_USAGE[command], description=_DESCRIPTION[command],
                      epilog=_EPILOG[command])
     parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[])
     if command == "book":

@@ -20,9 +20,9 @@ import html
 import re
 from typing import Unpack
 
-from autograd import Node
-from viz.boxes import Box
-from viz.view import Arrow, Vertex, View, ViewOptions, build
+from scratchgrad.autograd import Node
+from scratchgrad.viz.boxes import Box
+from scratchgrad.viz.view import Arrow, Vertex, View, ViewOptions, build
 
 __all__ = ["DEFAULT_FONT", "DotOptions", "to_dot"]
 

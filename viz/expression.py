@@ -17,7 +17,7 @@ import operator
 import sys
 from collections.abc import Callable, Mapping
 
-from autograd import Value
+from scratchgrad.autograd import Value
 
 MAX_LENGTH = 2000
 """Longest expression accepted, in characters."""

@@ -20,8 +20,8 @@ from typing import Any, Unpack
 
 import graphviz
 
-from autograd import Node
-from viz.dot import DotOptions, to_dot
+from scratchgrad.autograd import Node
+from scratchgrad.viz.dot import DotOptions, to_dot
 
 FORMATS = ("svg", "png", "pdf", "dot")
 """Output formats, chosen by the file extension."""

@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Unpack
 
-from autograd import Node, toposort
-from viz import format as fmt
-from viz.dot import DotOptions, to_dot
-from viz.render import DEFAULT_TIMEOUT, run_dot
-from viz.view import backward_has_run
+from scratchgrad.autograd import Node, toposort
+from scratchgrad.viz import format as fmt
+from scratchgrad.viz.dot import DotOptions, to_dot
+from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
+from scratchgrad.viz.view import backward_has_run
 
 MAX_FRAMES = 300
 """Most frames a replay makes (one ``dot`` run each); bigger graphs are refused, not truncated."""

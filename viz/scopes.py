@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from autograd import Node, Op
+from scratchgrad.autograd import Node, Op
 
 
 class ScopeRecord:
@@ -144,7 +144,7 @@ def module_boxes() -> Iterator[None]:
     draws Affine, ReLU and the whole model as nested boxes. Outside the block
     modules run with no scope at all, so training pays nothing for it.
     """
-    from nn.module import Module  # viz draws any graph; it needs nn only for this
+    from scratchgrad.nn.module import Module  # viz draws any graph; it needs nn only for this
 
     previous = Module.call_hook
     Module.call_hook = _scoped_call

@@ -20,10 +20,10 @@ from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-from autograd import Node, toposort
-from viz import boxes, summary
-from viz import format as fmt
-from viz.boxes import Box
+from scratchgrad.autograd import Node, toposort
+from scratchgrad.viz import boxes, summary
+from scratchgrad.viz import format as fmt
+from scratchgrad.viz.boxes import Box
 
 EdgeKey = tuple[Node, Node | None]
 """A connection ``(source, target)``; ``target`` is None for the arrow out of the output node."""
