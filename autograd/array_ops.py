@@ -136,7 +136,7 @@ def index(x: Node, key: Any) -> Node:
     try:
         data = x.data[key]
     except IndexError as error:
-        raise ShapeError(f"index: {error} (tensor of shape {x.shape})") from None
+        raise IndexError(f"index: {error} (tensor of shape {x.shape})") from None
     return x._result(data, Op("index", "[ ]", lambda g, y, x: scatter(g, key, x.shape)), (x,))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,10 +61,65 @@ class Tensor(Node, ew.Arithmetic):
         return self.data.size
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
     def item(self) -> float:
+        """The one element as a Python float (ValueError for any other size, as NumPy)."""
+        return self._only_element("item()", ValueError)
+
+    # -- handing the data to NumPy, matplotlib and Python (as PyTorch does) ----
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` is the data itself (no copy); NumPy 2's ``dtype``/``copy`` rules apply.
+
+        This is also what lets matplotlib, ``np.concatenate`` and friends take a
+        tensor. What they return is plain data: it leaves the graph.
+        """
+        return np.array(self.data, dtype=dtype, copy=copy)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows ``t[0], t[1], ...`` as tensors in the graph (gradients flow back), as in PyTorch."""
+        if self.data.ndim == 0:  # checked here, not on the first next(): iter() itself must fail
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __float__(self) -> float:
+        return self._only_element("float()", TypeError)
+
+    def __int__(self) -> int:
+        return int(self._only_element("int()", TypeError))  # truncated towards zero, as int(2.7)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of {self._elements()} is ambiguous; "
+                "compare first, then use .any() or .all() of the boolean array, e.g. (t > 0).all()"
+            )
+        return bool(self.data)
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists of floats (a float for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the maxima along ``axis`` (of the flattened data when None): an integer array, no graph."""
+        return np.asarray(self.data.argmax(axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the minima along ``axis``, as `argmax`."""
+        return np.asarray(self.data.argmin(axis=axis, keepdims=keepdims))
+
+    def _only_element(self, what: str, error: type[Exception]) -> float:
+        if self.data.size != 1:
+            raise error(
+                f"{what}: only a tensor of one element converts to a Python number, this one has "
+                f"{self._elements()}; use .tolist() for all of them, or index one first"
+            )
         return self.data.item()
+
+    def _elements(self) -> str:
+        return f"{self.data.size} elements (shape {self.shape})"
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied, as in PyTorch)."""
