@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import numbers
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -109,6 +111,53 @@ class Tensor(Node, ew.Arithmetic):
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
         """Indices of the minima along ``axis``, as `argmax`."""
         return np.asarray(self.data.argmin(axis=axis, keepdims=keepdims))
+
+    # -- comparisons: elementwise, NumPy's broadcasting, boolean arrays outside the graph ------
+    # The graph core keys dicts and sets by node; with __eq__ defined Python would drop the
+    # inherited hash, so it is restored: a node's hash (and dict/set membership) is its identity.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return self._compare(other, "==", operator.eq)
+
+    def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return self._compare(other, "!=", operator.ne)
+
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self._compare(other, "<", operator.lt)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self._compare(other, "<=", operator.le)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self._compare(other, ">", operator.gt)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self._compare(other, ">=", operator.ge)
+
+    def __contains__(self, item: Any) -> bool:
+        """``x in t``: whether any element equals ``x`` (as NumPy and PyTorch)."""
+        return bool(np.any(self == item))
+
+    def _compare(self, other: Any, symbol: str, compare: Callable[[Any, Any], Any]) -> Any:
+        """``compare(self.data, other)`` as NumPy does it, or NotImplemented for what is not numeric.
+
+        No dtype check, unlike arithmetic: a comparison makes no graph, and NumPy compares
+        mixed float dtypes exactly. A Python number stays a Python number so that, as in
+        NumPy 2, it takes the tensor's dtype (``float32 tensor == 0.1`` compares in float32).
+        """
+        if isinstance(other, Tensor):
+            other = other.data
+        elif isinstance(other, Node):
+            raise TypeError(f"cannot compare a Tensor with a {type(other).__name__}")
+        elif not isinstance(other, numbers.Number):
+            other = np.asarray(other)
+            if other.dtype.kind not in "biuf":  # None, text, objects: Python falls back (== is identity)
+                return NotImplemented
+        try:
+            return np.asarray(compare(self.data, other))  # an array even for 0-d operands: one return type
+        except ValueError:
+            raise ShapeError(f"{symbol}: cannot broadcast shapes {self.shape} and {np.shape(other)}") from None
 
     def _only_element(self, what: str, error: type[Exception]) -> float:
         if self.data.size != 1:

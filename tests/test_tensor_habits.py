@@ -5,8 +5,12 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, broadcastable_shapes
 
-from scratchgrad.autograd import Tensor
+from scratchgrad.autograd import ShapeError, Tensor, Value, no_grad
+from scratchgrad.nn import optim
 
 matplotlib.use("Agg")  # before pyplot is imported: no display needed
 import matplotlib.pyplot as plt
@@ -116,3 +120,98 @@ def test_indexing_out_of_range_raises_index_error(key) -> None:
     x = Tensor(np.zeros((3, 3)))
     with pytest.raises(IndexError, match=r"tensor of shape \(3, 3\)"):
         x[key]
+
+
+# -- comparisons ---------------------------------------------------------------------------------
+COMPARISONS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(sorted(COMPARISONS)),
+    array_shapes(min_dims=0, max_dims=3, max_side=3).flatmap(
+        lambda s: st.tuples(st.just(s), broadcastable_shapes(s, min_dims=0, max_dims=3, max_side=3))
+    ),
+    st.sampled_from(["tensor", "array", "number", "list"]),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_comparisons_are_numpys_elementwise_booleans(symbol, shapes, kind, tensor_on_the_left, seed) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-2, 3, shapes[0]).astype(np.float32)  # small integers: plenty of ties
+    b = rng.integers(-2, 3, shapes[1]).astype(np.float32)
+    other = {"tensor": Tensor(b), "array": b, "number": float(b.flat[0]), "list": b.tolist()}[kind]
+    expected_b = b.flat[0] if kind == "number" else b
+    compare = COMPARISONS[symbol]
+    if tensor_on_the_left:
+        got, expected = compare(Tensor(a, requires_grad=True), other), compare(a, expected_b)
+    else:
+        got, expected = compare(other, Tensor(a, requires_grad=True)), compare(expected_b, a)
+    if kind == "list" and not tensor_on_the_left:  # list <op> Tensor: Python asks the tensor, reflected
+        expected = compare(np.asarray(other, dtype=np.float32), a)
+    assert isinstance(got, np.ndarray) and got.dtype == np.bool_
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_accuracy_with_tensors_on_both_sides_is_not_silently_zero() -> None:
+    labels = Tensor([1.0, 0.0, 2.0, 2.0])
+    predicted = Tensor([1.0, 0.0, 2.0, 1.0])
+    assert np.mean(labels == predicted) == 0.75
+    assert np.mean(labels.data == predicted) == 0.75  # ndarray on the left hands over to the tensor
+    assert (labels != predicted).tolist() == [False, False, False, True]
+
+
+def test_comparisons_record_no_graph_and_mixed_float_dtypes_compare_exactly() -> None:
+    x = Tensor(np.array([0.1, 0.5], dtype=np.float64), requires_grad=True)
+    y = Tensor(np.array([0.1, 0.5], dtype=np.float32))
+    np.testing.assert_array_equal(x == y, [False, True])  # 0.1 in float32 is not 0.1 in float64
+    np.testing.assert_array_equal(y == 0.1, [True, False])  # a Python number takes the tensor's dtype, as NumPy 2
+
+
+def test_comparisons_that_cannot_broadcast_name_the_shapes() -> None:
+    with pytest.raises(ShapeError, match=r"<: cannot broadcast shapes \(2, 3\) and \(4,\)"):
+        _ = Tensor(np.ones((2, 3))) < np.ones(4)
+    with pytest.raises(ShapeError, match=r"==: cannot broadcast shapes \(2, 3\) and \(2,\)"):
+        _ = Tensor(np.ones((2, 3))) == Tensor(np.ones(2))
+
+
+def test_comparisons_with_other_things() -> None:
+    x = Tensor([1.0, 2.0])
+    assert (x == None) is False and (x != "text") is True  # noqa: E711  (identity, as for any object)
+    with pytest.raises(TypeError, match="'<' not supported"):
+        _ = x < "text"
+    with pytest.raises(TypeError, match="cannot compare a Tensor with a Value"):
+        _ = x == Value(1.0)
+
+
+def test_in_looks_for_an_element() -> None:
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert 3.0 in x and 5.0 not in x
+
+
+def test_tensors_stay_hashable_by_identity_and_containers_find_the_very_node() -> None:
+    twins = [Tensor([1.0], requires_grad=True), Tensor([1.0], requires_grad=True)]  # equal data, two nodes
+    assert len({*twins}) == 2 and len(dict.fromkeys(twins)) == 2
+    assert hash(twins[0]) != hash(twins[1])
+    with no_grad():
+        y = twins[0] * 1.0
+    assert y not in {*twins}
+
+
+def test_an_optimizer_takes_two_parameters_with_equal_values() -> None:
+    """A duplicate check by ``==`` or ``in`` on a list would see these two as one (or fail on the array)."""
+    twins = [Tensor([1.0], requires_grad=True), Tensor([1.0], requires_grad=True)]
+    bigger = [Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)]
+    for params in (twins, bigger):
+        opt = optim.SGD(params, lr=0.5)
+        for p in params:
+            p.grad = np.ones_like(p.data)
+        opt.step()
+        assert all(np.all(p.data == 0.5) for p in params)
