@@ -99,7 +99,7 @@ class Node:
         """The gradient of this node with respect to itself (d out / d out)."""
         raise NotImplementedError
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
         """Backpropagate from this node, accumulating into ``.grad``.
 
         Every node of the graph that requires a gradient — leaves and
@@ -107,6 +107,9 @@ class Node:
         has the new gradient *added* to its ``.grad``. Calling ``backward()``
         twice therefore adds the same amount twice (the graph is kept); call
         ``zero_grad()`` in between to start afresh.
+
+        ``retain_graph`` is accepted for PyTorch's sake and changes nothing: the
+        graph is always kept (it is freed when its last node is dropped).
         """
         if not self.requires_grad:
             raise RuntimeError(

@@ -174,6 +174,22 @@ class Tensor(Node, ew.Arithmetic):
         """The data as an ndarray (shared, not copied, as in PyTorch)."""
         return np.asarray(self.data)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of a leaf on (or off), in place; returns self, as in PyTorch.
+
+        A computed tensor always requires its gradient (that is why it has a graph):
+        asking for that again is fine, switching it off is refused — use ``.detach()``.
+        """
+        if not isinstance(requires_grad, bool | np.bool_):
+            raise TypeError(f"requires_grad_: the flag must be a bool, got {requires_grad!r}")
+        if self.op is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_(False): gradient tracking can be changed only of leaf tensors; "
+                "this one was computed. Use y.detach() for the same data outside the graph"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def detach(self) -> Tensor:
         """The same data as a new leaf outside the graph."""
         return Tensor(self.data, dtype=self.dtype)

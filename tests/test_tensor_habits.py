@@ -215,3 +215,35 @@ def test_an_optimizer_takes_two_parameters_with_equal_values() -> None:
             p.grad = np.ones_like(p.data)
         opt.step()
         assert all(np.all(p.data == 0.5) for p in params)
+
+
+# -- requires_grad_ and backward(retain_graph=...) --------------------------------------------------
+def test_requires_grad_switches_a_leaf_and_returns_it() -> None:
+    w = Tensor(np.array([1.0, 2.0]))
+    assert w.requires_grad_() is w and w.requires_grad
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    assert w.requires_grad_(False) is w and not w.requires_grad
+    assert (w * w).op is None  # no graph any more
+
+
+def test_requires_grad_of_a_computed_tensor_can_only_stay_on() -> None:
+    w = Tensor(np.ones(2), requires_grad=True)
+    y = w * 2
+    assert y.requires_grad_(True) is y  # already true: nothing to change, as in PyTorch
+    with pytest.raises(RuntimeError, match=r"only of leaf tensors.*\.detach\(\)"):
+        y.requires_grad_(False)
+    with pytest.raises(TypeError, match="requires_grad_: the flag must be a bool, got 'yes'"):
+        w.requires_grad_("yes")
+
+
+@pytest.mark.parametrize("retain_graph", [None, True, False])
+def test_backward_accepts_retain_graph_and_keeps_the_graph_anyway(retain_graph) -> None:
+    w = Tensor(np.array([3.0]), requires_grad=True)
+    y = (w * w).sum()
+    y.backward(retain_graph=retain_graph)
+    y.backward(None, retain_graph)  # the second pass works whatever was asked: the graph is never freed
+    np.testing.assert_array_equal(w.grad, [12.0])
+    v = Value(2.0)
+    (v * v).backward(retain_graph=retain_graph)
+    assert v.grad == 4.0
