@@ -12,14 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from scratchgrad.autograd import Tensor, softmax_cross_entropy
+from scratchgrad.autograd import Tensor
+from scratchgrad.nn import functional as F  # noqa: N812  (PyTorch's spelling)
 from scratchgrad.nn import init as initializers
+from scratchgrad.nn.functional import Reduction
 from scratchgrad.nn.module import Module, Parameter
-
-
-def as_tensor(x: Any) -> Tensor:
-    """``x`` itself if it is a tensor, else a constant tensor (no gradient, no copy of a float array)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 class Affine(Module):
@@ -58,22 +55,53 @@ Linear = Affine
 
 class ReLU(Module):
     def forward(self, x: Any) -> Tensor:
-        return as_tensor(x).relu()
+        return F.relu(x)
 
 
 class Sigmoid(Module):
     def forward(self, x: Any) -> Tensor:
-        return as_tensor(x).sigmoid()
+        return F.sigmoid(x)
 
 
-class SoftmaxWithLoss(Module):
-    """Mean cross-entropy of softmax(logits): the engine's fused op, backward ``(y − t) / N``.
+class Tanh(Module):
+    def forward(self, x: Any) -> Tensor:
+        return F.tanh(x)
+
+
+class _Loss(Module):
+    """A loss module: ``loss(input, target)``, reduced as ``reduction`` says ("mean", "sum", "none")."""
+
+    def __init__(self, reduction: Reduction = "mean") -> None:
+        F._check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class CrossEntropyLoss(_Loss):
+    """PyTorch's name for the book's Softmax-with-Loss: `F.cross_entropy` of logits and targets.
+
+    ``target`` is class indices or one probability row per sample (one-hot).
+    With the default ``reduction="mean"`` it is one fused node, backward ``(y − t) / N``.
+    """
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, self.reduction)
+
+
+class SoftmaxWithLoss(CrossEntropyLoss):
+    """The book's name for `CrossEntropyLoss` (mean cross-entropy of softmax(logits), fused).
 
     ``target`` is one-hot (the logits' shape, any numeric dtype) or integer class indices.
     """
 
-    def forward(self, logits: Any, target: Any) -> Tensor:
-        return softmax_cross_entropy(as_tensor(logits), target)
+
+class MSELoss(_Loss):
+    """PyTorch's mean squared error, `F.mse_loss`: mean of (input − target)², shapes equal."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.mse_loss(input, target, self.reduction)
 
 
 class Sequential(Module):

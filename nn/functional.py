@@ -1,0 +1,141 @@
+"""PyTorch's functional API on scratchgrad tensors: ``from scratchgrad.nn import functional as F``.
+
+Same names, argument order and defaults as ``torch.nn.functional``; the layers in
+`nn.layers` are thin modules around these. Inputs may be tensors or anything
+``np.asarray`` takes (a constant: no gradient, no copy of a float array).
+Only ``linear`` differs from the book: its ``weight`` is PyTorch's (out, in),
+the transpose of the book's ``W`` (in, out) — pass ``layer.weight``, not ``layer.W``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from scratchgrad.autograd import ShapeError, Tensor, softmax_cross_entropy
+from scratchgrad.autograd import log_softmax as _log_softmax
+from scratchgrad.autograd import softmax as _softmax
+from scratchgrad.autograd.elementwise import raw
+
+Reduction = Literal["mean", "sum", "none"]
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_tensor(x: Any) -> Tensor:
+    """``x`` itself if it is a tensor, else a constant tensor (no gradient, no copy of a float array)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def relu(input: Any) -> Tensor:
+    """max(x, 0) elementwise; the gradient at 0 is 0, as in PyTorch."""
+    return as_tensor(input).relu()
+
+
+def sigmoid(input: Any) -> Tensor:
+    """1 / (1 + exp(−x)) elementwise, without overflow for large |x|."""
+    return as_tensor(input).sigmoid()
+
+
+def tanh(input: Any) -> Tensor:
+    return as_tensor(input).tanh()
+
+
+def softmax(input: Any, dim: int = -1) -> Tensor:
+    """exp(x) / Σ exp(x) along ``dim`` (PyTorch's name for NumPy's ``axis``)."""
+    return _softmax(as_tensor(input), dim)
+
+
+def log_softmax(input: Any, dim: int = -1) -> Tensor:
+    """log softmax along ``dim``, computed without taking the log of a rounded-off zero."""
+    return _log_softmax(as_tensor(input), dim)
+
+
+def cross_entropy(input: Any, target: Any, reduction: Reduction = "mean") -> Tensor:
+    """Cross-entropy of softmax(``input``) against ``target``: the book's Softmax-with-Loss.
+
+    ``input`` holds logits, (N, C) or (C,); ``target`` is class indices ((N,) or a
+    scalar, any integer dtype) or one row of class probabilities per sample (the
+    logits' shape). ``reduction="mean"`` (PyTorch's default and the book's loss)
+    is the engine's fused node, whose backward is ``(softmax(x) − t) / N``;
+    ``"sum"`` and ``"none"`` (one loss per sample) are composed of
+    ``-(t · log_softmax(x))`` summed over the classes.
+    """
+    _check_reduction("cross_entropy", reduction)
+    logits = as_tensor(input)
+    if reduction == "mean":
+        return softmax_cross_entropy(logits, target)
+    target = np.asarray(raw(target))
+    weights = target if target.shape == logits.shape else _one_hot(target, logits.shape)
+    per_sample = -(_log_softmax(logits, -1) * weights.astype(logits.dtype, copy=False)).sum(axis=-1)
+    return per_sample if reduction == "none" else per_sample.sum()
+
+
+def mse_loss(input: Any, target: Any, reduction: Reduction = "mean") -> Tensor:
+    """Mean (or sum, or each) of ``(input − target)²``, as PyTorch's — not the book's ``0.5·Σ``.
+
+    Shapes must be equal: PyTorch only warns, but broadcasting (N, 1) against
+    (N,) compares every input with every target and gives a wrong loss. A target
+    tensor gets a gradient too when it requires one.
+    """
+    _check_reduction("mse_loss", reduction)
+    x = as_tensor(input)
+    t = target if isinstance(target, Tensor) else Tensor(target, dtype=x.dtype)
+    if x.shape != t.shape:
+        raise ShapeError(f"mse_loss: input has shape {x.shape} and target {t.shape}; they must be equal")
+    if x.dtype != t.dtype:
+        raise TypeError(f"mse_loss: input is {x.dtype} and target {t.dtype}; convert one with .astype()")
+    error = x - t
+    squares = error * error
+    if reduction == "none":
+        return squares
+    return squares.mean() if reduction == "mean" else squares.sum()
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``input @ weight.T + bias`` over the last axis, with PyTorch's ``weight`` of shape (out, in).
+
+    A `Linear` layer's ``weight`` is its book-style ``W`` (in, out) transposed,
+    in the graph, so ``linear(x, layer.weight, layer.bias)`` equals ``layer(x)``
+    for rows ``x`` and sends the gradient to ``layer.W``.
+    """
+    x, w = as_tensor(input), as_tensor(weight)
+    if w.ndim != 2:
+        raise ShapeError(f"linear: weight must be (out_features, in_features), got shape {w.shape}")
+    out_features, in_features = w.shape
+    if x.ndim == 0 or x.shape[-1] != in_features:
+        features = x.shape[-1] if x.ndim else 0
+        raise ShapeError(f"linear: input has {features} features (shape {x.shape}), weight (out, in) is {w.shape}")
+    y = x @ w.T
+    if bias is None:
+        return y
+    b = as_tensor(bias)
+    if b.shape != (out_features,):
+        raise ShapeError(f"linear: bias has shape {b.shape}, weight (out, in) is {w.shape}: expected ({out_features},)")
+    return y + b
+
+
+def _check_reduction(function: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{function}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _one_hot(labels: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Class indices as one-hot rows of the logits' ``shape``, every index checked first.
+
+    Checked as the fused loss checks them, with its messages: an index of −1
+    would otherwise silently pick the last class.
+    """
+    if len(shape) not in (1, 2):
+        raise ShapeError(f"cross_entropy: logits must be (N, C) or (C,), got {shape}")
+    if labels.dtype.kind not in "iu":
+        raise ShapeError(
+            f"cross_entropy: target must be one-hot of shape {shape} or integer class indices, "
+            f"got {labels.dtype} of shape {labels.shape}"
+        )
+    rows, classes = (1, *shape) if len(shape) == 1 else shape
+    if labels.size != rows:
+        raise ShapeError(f"cross_entropy: {labels.size} class indices for {rows} rows of logits {shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ShapeError(f"cross_entropy: class index out of range 0..{classes - 1}")
+    return np.eye(classes, dtype=bool)[labels.reshape(-1)].reshape(shape)
