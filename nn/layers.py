@@ -20,12 +20,19 @@ from scratchgrad.nn.module import Module, Parameter
 
 
 class Affine(Module):
-    """``y = x @ W + b`` with ``W`` of shape (in, out), as in the book (PyTorch stores Wᵀ).
+    """``y = x @ W + b`` with ``W`` of shape (in, out), as in the book; PyTorch's (out, in) is ``weight``.
+
+    ``W`` and ``b`` are the parameters (what ``parameters()``, optimizers and
+    ``state_dict()`` see). ``weight`` and ``bias`` are PyTorch's read-only views
+    of them, so that ``F.linear(x, layer.weight, layer.bias)`` is ``layer(x)``.
 
     An input with more than two axes, e.g. images (N, C, H, W), is flattened to
-    rows (N, C·H·W) first, like the book's Affine layer. An ndarray input is
-    taken as a constant of the layer's dtype (the engine lifts it, without a
-    copy when the dtype already matches).
+    rows (N, C·H·W) first, like the book's Affine layer (PyTorch's Linear would
+    act on the last axis only). A Tensor input must have the layer's dtype: it is
+    never cast silently, since the cast would decide the precision of its
+    gradient. An ndarray or list input is data, not a graph: it is taken as a
+    constant of the layer's dtype (float64 pixels into a float32 net work, and
+    are not copied when the dtype already matches).
     """
 
     def __init__(
@@ -41,9 +48,40 @@ class Affine(Module):
         self.b = Parameter(np.zeros(out_features), name="b", dtype=dtype)
 
     def forward(self, x: Any) -> Tensor:
+        W = self.W
+        if not isinstance(x, Tensor):
+            x = Tensor(x, dtype=W.data.dtype)
+        elif x.data.dtype != W.data.dtype:
+            raise TypeError(
+                f"{self!r}: the input is a {x.dtype} Tensor; convert it with x.astype(np.{W.dtype}) "
+                f"(or build the layer with dtype=np.{x.dtype})"
+            )
         if x.ndim > 2:
             x = x.reshape(x.shape[0], -1)
-        return x @ self.W + self.b
+        return x @ W + self.b
+
+    @property
+    def weight(self) -> Tensor:
+        """PyTorch's weight (out, in): ``W.T``, a transposed view in the graph.
+
+        It shares W's data, and a gradient through it reaches ``W`` (``W.grad.T`` is
+        what PyTorch calls ``weight.grad``). A new view on every access, so read it
+        where you use it.
+        """
+        return self.W.T
+
+    @weight.setter
+    def weight(self, value: Any) -> None:
+        raise AttributeError("Linear.weight is W.T, a read-only view: assign W (in, out) or write into W.data")
+
+    @property
+    def bias(self) -> Parameter:
+        """PyTorch's bias: the parameter ``b`` itself (out,)."""
+        return self.b
+
+    @bias.setter
+    def bias(self, value: Any) -> None:
+        raise AttributeError("Linear.bias is b, a read-only alias: assign b or write into b.data")
 
     def extra_repr(self) -> str:
         n_in, n_out = self.W.shape
