@@ -27,6 +27,25 @@ def as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def as_input(x: Any, dtype: np.dtype, where: object) -> Tensor:
+    """``x`` as the input of weights of ``dtype``, for `linear` and the layers.
+
+    An ndarray or list is data, not a graph: it becomes a constant of ``dtype``
+    (float64 pixels into a float32 net work; no copy when the dtype matches). A
+    Tensor must already have ``dtype``: it is never cast silently, since the cast
+    would decide the precision of its gradient. ``where`` (a layer, or a
+    function's name) is formatted only for the message.
+    """
+    if not isinstance(x, Tensor):
+        return Tensor(x, dtype=dtype)
+    if x.data.dtype != dtype:
+        raise TypeError(
+            f"{where}: the input is a {x.dtype} Tensor and the weights are {dtype}; "
+            f"convert it with x.astype(np.{dtype})"
+        )
+    return x
+
+
 def relu(input: Any) -> Tensor:
     """max(x, 0) elementwise; the gradient at 0 is 0, as in PyTorch."""
     return as_tensor(input).relu()
@@ -97,9 +116,11 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
 
     A `Linear` layer's ``weight`` is its book-style ``W`` (in, out) transposed,
     in the graph, so ``linear(x, layer.weight, layer.bias)`` equals ``layer(x)``
-    for rows ``x`` and sends the gradient to ``layer.W``.
+    for rows ``x`` and sends the gradient to ``layer.W``. Dtypes as in the layer
+    (`as_input`): an ndarray input takes the weight's dtype, a Tensor must have it.
     """
-    x, w = as_tensor(input), as_tensor(weight)
+    w = as_tensor(weight)
+    x = as_input(input, w.dtype, "linear")
     if w.ndim != 2:
         raise ShapeError(f"linear: weight must be (out_features, in_features), got shape {w.shape}")
     out_features, in_features = w.shape

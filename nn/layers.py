@@ -28,11 +28,9 @@ class Affine(Module):
 
     An input with more than two axes, e.g. images (N, C, H, W), is flattened to
     rows (N, C·H·W) first, like the book's Affine layer (PyTorch's Linear would
-    act on the last axis only). A Tensor input must have the layer's dtype: it is
-    never cast silently, since the cast would decide the precision of its
-    gradient. An ndarray or list input is data, not a graph: it is taken as a
-    constant of the layer's dtype (float64 pixels into a float32 net work, and
-    are not copied when the dtype already matches).
+    act on the last axis only). A Tensor input must have the layer's dtype (the
+    message says which ``.astype`` to call); an ndarray or list input is data and
+    takes the layer's dtype (`F.as_input` says why).
     """
 
     def __init__(
@@ -48,17 +46,10 @@ class Affine(Module):
         self.b = Parameter(np.zeros(out_features), name="b", dtype=dtype)
 
     def forward(self, x: Any) -> Tensor:
-        W = self.W
-        if not isinstance(x, Tensor):
-            x = Tensor(x, dtype=W.data.dtype)
-        elif x.data.dtype != W.data.dtype:
-            raise TypeError(
-                f"{self!r}: the input is a {x.dtype} Tensor; convert it with x.astype(np.{W.dtype}) "
-                f"(or build the layer with dtype=np.{x.dtype})"
-            )
+        x = F.as_input(x, self.W.data.dtype, self)
         if x.ndim > 2:
             x = x.reshape(x.shape[0], -1)
-        return x @ W + self.b
+        return x @ self.W + self.b
 
     @property
     def weight(self) -> Tensor:

@@ -76,3 +76,13 @@ def test_arrays_and_lists_are_data_cast_to_the_layers_dtype(data) -> None:
     out = layer(data)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.data, np.ones((2, 4)) @ layer.W.data + layer.b.data, rtol=1e-6)
+
+
+def test_functional_linear_treats_dtypes_as_the_layer_does() -> None:
+    layer = nn.Linear(4, 3, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"linear: the input is a float64 Tensor and the weights are float32; "
+                       r"convert it with x\.astype\(np\.float32\)"):
+        F.linear(Tensor(np.ones((2, 4))), layer.weight, layer.bias)
+    out = F.linear(np.ones((2, 4)), layer.weight, layer.bias)  # an ndarray is data: it takes the weight's dtype
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, layer(np.ones((2, 4))).data)
