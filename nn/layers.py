@@ -63,7 +63,10 @@ class Affine(Module):
 
     @weight.setter
     def weight(self, value: Any) -> None:
-        raise AttributeError("Linear.weight is W.T, a read-only view: assign W (in, out) or write into W.data")
+        raise AttributeError(
+            "Linear.weight is W.T, a read-only view: write into the book's W (in, out) in place, "
+            "layer.W.data[...] = weight.T (optimizers hold W itself)"
+        )
 
     @property
     def bias(self) -> Parameter:
@@ -72,7 +75,7 @@ class Affine(Module):
 
     @bias.setter
     def bias(self, value: Any) -> None:
-        raise AttributeError("Linear.bias is b, a read-only alias: assign b or write into b.data")
+        raise AttributeError("Linear.bias is b, a read-only alias: write into it in place, layer.b.data[...] = bias")
 
     def extra_repr(self) -> str:
         n_in, n_out = self.W.shape
