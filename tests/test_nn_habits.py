@@ -72,10 +72,10 @@ def test_the_error_names_the_layer_inside_a_model() -> None:
 
 @pytest.mark.parametrize("data", [np.ones((2, 4)), np.ones((2, 4), np.uint8), [[1.0] * 4] * 2])
 def test_arrays_and_lists_are_data_cast_to_the_layers_dtype(data) -> None:
-    layer = nn.Linear(4, 3, dtype=np.float32)
+    layer = nn.Linear(4, 3, dtype=np.float32, rng=0)
     out = layer(data)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, np.ones((2, 4)) @ layer.W.data + layer.b.data, rtol=1e-6)
+    np.testing.assert_array_equal(out.data, np.ones((2, 4), np.float32) @ layer.W.data + layer.b.data)
 
 
 def test_functional_linear_treats_dtypes_as_the_layer_does() -> None:
