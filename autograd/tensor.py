@@ -100,6 +100,14 @@ class Tensor(Node, ew.Arithmetic):
             )
         return bool(self.data)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the one element as a float; without a spec, the repr."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} needs a tensor of one element, this one has {self._elements()}")
+        return format(self.data.item(), spec)
+
     def tolist(self) -> Any:
         """The data as nested Python lists of floats (a float for a 0-d tensor)."""
         return self.data.tolist()

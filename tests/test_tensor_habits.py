@@ -247,3 +247,11 @@ def test_backward_accepts_retain_graph_and_keeps_the_graph_anyway(retain_graph) 
     v = Value(2.0)
     (v * v).backward(retain_graph=retain_graph)
     assert v.grad == 4.0
+
+
+def test_format_specs_of_one_element_as_for_its_number() -> None:
+    loss = Tensor(0.123456, requires_grad=True) * 2
+    assert f"{loss:.3f}" == "0.247" and f"{Tensor([[7.0]]):>5.1f}" == "  7.0"
+    assert f"{Tensor([1.0, 2.0])}" == str(Tensor([1.0, 2.0]))  # no spec: the repr, as for any object
+    with pytest.raises(TypeError, match=r"format spec '\.3f' needs a tensor of one element, this one has 2 elements"):
+        f"{Tensor([1.0, 2.0]):.3f}"
