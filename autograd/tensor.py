@@ -17,6 +17,24 @@ from scratchgrad.autograd.graph import Node, record
 ArrayLike = Any
 
 
+class _NumPySpelling:
+    """A PyTorch method that a Tensor spells as NumPy does: reading it says what to write instead.
+
+    A descriptor, not ``__getattr__``: every other lookup (NumPy asks for
+    ``__array_interface__`` on each ``np.asarray``) stays as fast as before.
+    """
+
+    def __init__(self, name: str, hint: str) -> None:
+        self.name, self.hint = name, hint
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        raise AttributeError(
+            f"'Tensor' object has no attribute '{self.name}'; scratchgrad follows NumPy here: {self.hint}",
+            name=self.name,
+            obj=obj,
+        )
+
+
 class Tensor(Node, ew.Arithmetic):
     """An ndarray that remembers how it was computed (PyTorch habits, NumPy semantics).
 
@@ -304,6 +322,23 @@ class Tensor(Node, ew.Arithmetic):
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return losses.log_softmax(self, axis)
+
+
+# Set after the class body, where a class attribute named `float` would shadow the type in annotations.
+for _name, _hint in {
+    "view": "use .reshape(...)",
+    "dim": "use .ndim",
+    "numel": "use .size",
+    "unsqueeze": "index with None, e.g. x[:, None], or use .reshape(...)",
+    "squeeze": "use .reshape(...) or index the axis with 0",
+    "permute": "use .transpose(*axes)",
+    "float": "use .astype(np.float32)",
+    "double": "use .astype(np.float64)",
+    "cpu": "the data is always a NumPy array in memory; call .numpy() directly",
+    "cuda": "tensors live on the CPU only (NumPy)",
+}.items():
+    setattr(Tensor, _name, _NumPySpelling(_name, _hint))
+del _name, _hint
 
 
 def lift(x: Any, like: Tensor) -> Tensor:

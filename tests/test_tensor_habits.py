@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 import numpy as np
 import pytest
@@ -255,3 +257,18 @@ def test_format_specs_of_one_element_as_for_its_number() -> None:
     assert f"{Tensor([1.0, 2.0])}" == str(Tensor([1.0, 2.0]))  # no spec: the repr, as for any object
     with pytest.raises(TypeError, match=r"format spec '\.3f' needs a tensor of one element, this one has 2 elements"):
         f"{Tensor([1.0, 2.0]):.3f}"
+
+
+@pytest.mark.parametrize(
+    ("name", "instead"),
+    [("view", ".reshape("), ("dim", ".ndim"), ("numel", ".size"), ("unsqueeze", "x[:, None]"),
+     ("permute", ".transpose("), ("float", ".astype(np.float32)"), ("double", ".astype(np.float64)"),
+     ("cpu", ".numpy()"), ("cuda", "CPU")],
+)
+def test_pytorch_only_methods_say_what_to_write_instead(name: str, instead: str) -> None:
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(AttributeError, match=rf"'Tensor' object has no attribute '{name}'.*{re.escape(instead)}"):
+        getattr(x, name)
+    assert not hasattr(x, name)
+    with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such_thing'$"):
+        x.no_such_thing  # noqa: B018
