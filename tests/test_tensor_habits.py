@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, broadcastable_shapes
 
-from scratchgrad.autograd import ShapeError, Tensor, Value, no_grad
+from scratchgrad import viz
+from scratchgrad.autograd import ShapeError, Tensor, Value, grad, no_grad, toposort
 from scratchgrad.nn import optim
 
 matplotlib.use("Agg")  # before pyplot is imported: no display needed
@@ -272,3 +273,18 @@ def test_pytorch_only_methods_say_what_to_write_instead(name: str, instead: str)
     assert not hasattr(x, name)
     with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such_thing'$"):
         x.no_such_thing  # noqa: B018
+
+
+def test_graph_walks_and_drawings_tell_equal_valued_nodes_apart() -> None:
+    """Nodes with the same one-element value: any `==` or `in` on a list of nodes would merge them."""
+    a, b = Tensor([2.0], requires_grad=True, name="a"), Tensor([2.0], requires_grad=True, name="b")
+    c, d = a * 1.0, b * 1.0  # four interior nodes, two by two equal in value
+    out = (c * d + c + d).sum()
+    da, db = grad(out, [a, b])
+    np.testing.assert_array_equal(da, [3.0])
+    np.testing.assert_array_equal(db, [3.0])
+    out.backward()
+    assert len(toposort(out)) == 6
+    text = viz.to_dot(out, highlight=[a], keep=[b], clusters={"left": [c]})
+    vertices = re.findall(r"^\tn\d+ \[label=<([^>]*)>", text, flags=re.MULTILINE)
+    assert len(vertices) == 10 and vertices.count("a") == vertices.count("b") == 1  # 2 leaves, 2 constants, 6 ops
