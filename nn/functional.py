@@ -3,8 +3,9 @@
 Same names, argument order and defaults as ``torch.nn.functional``; the layers in
 `nn.layers` are thin modules around these. Inputs may be tensors or anything
 ``np.asarray`` takes (a constant: no gradient, no copy of a float array).
-Only ``linear`` differs from the book: its ``weight`` is PyTorch's (out, in),
-the transpose of the book's ``W`` (in, out) — pass ``layer.weight``, not ``layer.W``.
+Where PyTorch and the book differ these follow PyTorch: ``linear`` takes a
+weight (out, in), the transpose of the book's ``W`` (in, out) — pass
+``layer.weight``, not ``layer.W``; ``mse_loss`` is a mean, not the book's ``0.5·Σ``.
 """
 
 from __future__ import annotations
@@ -126,7 +127,10 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     out_features, in_features = w.shape
     if x.ndim == 0 or x.shape[-1] != in_features:
         features = x.shape[-1] if x.ndim else 0
-        raise ShapeError(f"linear: input has {features} features (shape {x.shape}), weight (out, in) is {w.shape}")
+        book = "; is it the book's W (in, out)? pass its transpose, layer.weight" if out_features == features else ""
+        raise ShapeError(
+            f"linear: input has {features} features (shape {x.shape}), weight (out, in) is {w.shape}{book}"
+        )
     y = x @ w.T
     if bias is None:
         return y

@@ -172,7 +172,10 @@ def test_linear_is_x_times_weight_transposed_plus_bias(x_shape: tuple[int, ...])
 @pytest.mark.parametrize(
     ("shapes", "message"),
     [
-        (((5, 4), (4, 3), (3,)), r"linear: input has 4 features \(shape \(5, 4\)\), weight \(out, in\) is \(4, 3\)"),
+        (((5, 4), (4, 3), (3,)), r"linear: input has 4 features \(shape \(5, 4\)\), weight \(out, in\) is \(4, 3\); "
+                                 r"is it the book's W \(in, out\)\? pass its transpose, layer\.weight"),
+        (((5, 4), (2, 3), None), r"linear: input has 4 features \(shape \(5, 4\)\), weight \(out, in\) is \(2, 3\)$"),
+        (((), (2, 3), None), r"linear: input has 0 features \(shape \(\)\)"),
         (((5, 4), (4,), None), r"linear: weight must be \(out_features, in_features\), got shape \(4,\)"),
         (((5, 4), (3, 4), (4,)), r"linear: bias has shape \(4,\), weight \(out, in\) is \(3, 4\): expected \(3,\)"),
     ],
