@@ -4,48 +4,18 @@ import gzip
 import hashlib
 import io
 import re
-import struct
 import urllib.error
 import urllib.request
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_files import idx_bytes, tiny_mnist, write, write_mnist
 
 from scratchgrad.nn import data
 from scratchgrad.nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx
 
-TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    """Encode ``array`` as IDX, written independently of the code under test."""
-    code = TYPE_CODES[array.dtype.str[1:]]
-    header = struct.pack(">BBBB", 0, 0, code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
-
-
-def write(path: Path, content: bytes) -> Path:
-    """Write ``content``, gzip-compressed when the name ends in .gz."""
-    path.write_bytes(gzip.compress(content) if path.suffix == ".gz" else content)
-    return path
-
-
-def tiny_mnist(n_train: int = 6, n_test: int = 4) -> dict[str, np.ndarray]:
-    """A few random 28×28 images and labels per split, keyed by the standard file names."""
-    rng = np.random.default_rng(0)
-    images = [rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (n_train, n_test)]
-    labels = [np.arange(n, dtype=np.uint8) % 10 for n in (n_train, n_test)]
-    return dict(zip(FILES, (images[0], labels[0], images[1], labels[1])))
-
-
-def write_mnist(folder: Path, arrays: dict[str, np.ndarray], suffix: str = ".gz") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, array in arrays.items():
-        write(folder / f"{name}{suffix}", idx_bytes(array))
-    return folder
 
 
 class FakeResponse(io.BytesIO):
