@@ -334,9 +334,11 @@ def cache_dir() -> Path:
 
 def load_mnist(
     data_dir: str | os.PathLike[str] | None = None,
+    *,
     normalize: bool = True,
-    one_hot: bool = False,
     flatten: bool = True,
+    one_hot: bool | None = None,
+    one_hot_label: bool | None = None,
     dtype: npt.DTypeLike = np.float32,
     verify: bool = False,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -344,7 +346,10 @@ def load_mnist(
 
     Images are ``(N, 784)`` when ``flatten`` (else ``(N, 1, 28, 28)``), in
     ``dtype`` scaled to [0, 1] when ``normalize`` (else the raw ``uint8``).
-    Labels are ``int64`` class indices, or one-hot rows in ``dtype``.
+    Labels are ``int64`` class indices, or one-hot rows in ``dtype`` when
+    ``one_hot`` — or ``one_hot_label``, the book's name for it; give either
+    (both only if they agree). The options are keywords, since the book's
+    positional order (normalize, flatten, one_hot_label) is not ours.
 
     The files are looked for in ``data_dir``, else ``$MNIST_DIR``, else the
     cache (see `cache_dir`), which is filled from the public mirrors when
@@ -352,9 +357,34 @@ def load_mnist(
     default because hashing the 47 MB training images would slow every load,
     and downloads are verified anyway.
     """
+    if data_dir is not None and not isinstance(data_dir, str | os.PathLike):
+        raise TypeError(f"data_dir must be a folder (str or os.PathLike), not {type(data_dir).__name__}; pass the "
+                        "book's options by name: load_mnist(normalize=True, flatten=True, one_hot_label=False)")
+    one_hot = _one_hot(one_hot, one_hot_label)
+    for name, flag in (("normalize", normalize), ("flatten", flatten), ("verify", verify)):
+        _check_flag(name, flag)
+    dtype = np.dtype(dtype)
+    if normalize and not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"normalize=True scales the images to [0, 1]: dtype must be a float type, not {dtype}")
     paths = _locate(data_dir)
     train, test = (_load_split(paths, split, verify) for split in SPLITS)
     return _prepare(*train, normalize, one_hot, flatten, dtype), _prepare(*test, normalize, one_hot, flatten, dtype)
+
+
+def _one_hot(one_hot: bool | None, one_hot_label: bool | None) -> bool:
+    """One option under two names: ours (as in PyTorch's ``one_hot``) and the book's ``one_hot_label``."""
+    _check_flag("one_hot", one_hot, none_ok=True)
+    _check_flag("one_hot_label", one_hot_label, none_ok=True)
+    if one_hot is not None and one_hot_label is not None and bool(one_hot) != bool(one_hot_label):
+        raise TypeError(f"load_mnist() got one_hot={one_hot} and one_hot_label={one_hot_label}: they are one option "
+                        "(one_hot_label is the book's name), give one of them")
+    return bool(one_hot if one_hot is not None else one_hot_label)
+
+
+def _check_flag(name: str, value: object, none_ok: bool = False) -> None:
+    """Refuse a flag that is not a boolean: ``"False"`` would be taken as true."""
+    if not (isinstance(value, bool | np.bool_) or (none_ok and value is None)):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
 
 
 def _locate(data_dir: str | os.PathLike[str] | None) -> dict[str, Path]:

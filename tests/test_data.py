@@ -164,6 +164,56 @@ def test_one_hot_labels_take_the_dtype(tiny_dir, tiny):
     np.testing.assert_array_equal(t_test.argmax(axis=1), tiny[TEST_LABELS])
 
 
+def test_the_books_keyword_names_are_accepted(tiny_dir, tiny):
+    """The book calls ``load_mnist(normalize=True, flatten=True, one_hot_label=True)``; one_hot is our name for it."""
+    (x_book, t_book), (_, t_test_book) = load_mnist(tiny_dir, normalize=True, flatten=True, one_hot_label=True)
+    (x_ours, t_ours), (_, t_test_ours) = load_mnist(tiny_dir, one_hot=True)
+    assert t_book.shape == (6, 10) and t_test_book.shape == (4, 10)
+    np.testing.assert_array_equal(t_book, t_ours)
+    np.testing.assert_array_equal(t_test_book, t_test_ours)
+    np.testing.assert_array_equal(x_book, x_ours)
+    (_, t_both), _ = load_mnist(tiny_dir, one_hot=True, one_hot_label=True)
+    np.testing.assert_array_equal(t_both, t_ours)
+    for flags in ({"one_hot_label": False}, {"one_hot": False, "one_hot_label": False}, {}):
+        (_, labels), _ = load_mnist(tiny_dir, **flags)
+        np.testing.assert_array_equal(labels, tiny[TRAIN_LABELS])
+
+
+@pytest.mark.parametrize(("one_hot", "one_hot_label"), [(True, False), (False, True)])
+def test_one_hot_and_one_hot_label_that_disagree_are_refused(tiny_dir, one_hot, one_hot_label):
+    with pytest.raises(TypeError) as caught:
+        load_mnist(tiny_dir, one_hot=one_hot, one_hot_label=one_hot_label)
+    assert str(caught.value) == (
+        f"load_mnist() got one_hot={one_hot} and one_hot_label={one_hot_label}: they are one option "
+        "(one_hot_label is the book's name), give one of them"
+    )
+
+
+def test_the_books_options_must_be_keywords(tiny_dir):
+    """The book's order is (normalize, flatten, one_hot_label), ours starts with data_dir: no positional flag binds."""
+    with pytest.raises(TypeError, match=r"^data_dir must be a folder \(str or os.PathLike\), not bool; pass the "
+                                        r"book's options by name: load_mnist\(normalize=True, flatten=True, "
+                                        r"one_hot_label=False\)$"):
+        load_mnist(True)
+    with pytest.raises(TypeError, match="positional argument"):
+        load_mnist(tiny_dir, True)
+
+
+@pytest.mark.parametrize("flag", ["normalize", "flatten", "one_hot", "one_hot_label", "verify"])
+def test_flags_must_be_booleans(tiny_dir, flag):
+    with pytest.raises(TypeError, match=f"^{flag} must be True or False, not 'False'$"):
+        load_mnist(tiny_dir, **{flag: "False"})
+    load_mnist(tiny_dir, **{flag: np.bool_(False)})  # NumPy's booleans are booleans too
+
+
+def test_normalized_images_need_a_float_dtype(tiny_dir):
+    with pytest.raises(TypeError, match=r"^normalize=True scales the images to \[0, 1\]: dtype must be a float type, "
+                                        r"not int32$"):
+        load_mnist(tiny_dir, dtype=np.int32)
+    (x_train, t_train), _ = load_mnist(tiny_dir, normalize=False, one_hot=True, dtype=np.int32)
+    assert x_train.dtype == np.uint8 and t_train.dtype == np.int32
+
+
 def test_mnist_dir_is_used_when_no_folder_is_given(monkeypatch, tiny_dir, tiny):
     monkeypatch.setenv("MNIST_DIR", str(tiny_dir))
     (_, t_train), _ = load_mnist()
