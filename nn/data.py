@@ -17,12 +17,16 @@ Three small steps, each refusing bad input with a message that names the file:
 
 from __future__ import annotations
 
+import argparse
+import functools
 import hashlib
 import http.client
 import math
 import os
+import shutil
 import stat
 import struct
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -38,7 +42,7 @@ from tqdm import tqdm
 
 __all__ = [
     "FILES", "MAX_BYTES", "MAX_NDIM", "MIRRORS", "SHA256",
-    "IdxError", "MnistError", "cache_dir", "load_mnist", "read_idx",
+    "IdxError", "MnistError", "cache_dir", "load_mnist", "read_idx", "register",
 ]
 
 SPLITS = {
@@ -489,7 +493,7 @@ def _download(name: str, cache: Path) -> None:
     for mirror in MIRRORS:
         url = f"{mirror}{name}.gz"
         try:
-            _fetch_verified(url, cache / f"{name}.gz", name)
+            _add_verified(name, url, cache / f"{name}.gz", functools.partial(_fetch, url), "download")
             return
         except _NETWORK_ERRORS as error:
             failures.append(f"{url}: {error}")
@@ -511,19 +515,19 @@ def _create(cache: Path) -> None:
         ) from None
 
 
-def _fetch_verified(url: str, target: Path, name: str) -> None:
-    """Download into a temporary folder beside ``target`` and move the file in only once its checksum matches.
+def _add_verified(name: str, origin: str, target: Path, fill: Callable[[Path], None], what: str) -> None:
+    """Let ``fill`` write the file ``name`` into a temporary folder beside ``target``; move it in once it verifies.
 
-    So an interrupted, corrupt or forged download never sits in the cache
-    looking like a good file.
+    So an interrupted, corrupt or forged download or copy never sits in the
+    cache looking like a good file.
     """
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".download-") as tmp:
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{what}-") as tmp:
         part = Path(tmp) / target.name
-        _fetch(url, part)
+        fill(part)
         try:
-            _read_mnist(part, name, verify=True, source=url)
+            _read_mnist(part, name, verify=True, source=origin)
         except MnistError as error:
-            raise MnistError(f"{error}; the download was discarded, nothing was saved in {target.parent}") from None
+            raise MnistError(f"{error}; the {what} was discarded, nothing was saved in {target.parent}") from None
         part.replace(target)
 
 
@@ -535,3 +539,71 @@ def _fetch(url: str, path: Path) -> None:
             while chunk := response.read(1 << 16):
                 out.write(chunk)
                 bar.update(len(chunk))
+
+
+def register(directory: str | os.PathLike[str]) -> list[Path]:
+    """Copy the four MNIST files in ``directory`` into the cache, so that later loads need neither it nor a network.
+
+    Only files that verify (SHA-256 of the decompressed content) are copied,
+    and each copy is verified again before it is moved into the cache. A
+    cached file that verifies is never replaced; a damaged one is. Returns the
+    files copied: none when the cache already had all four.
+    """
+    sources = _find_all(Path(directory), "the folder to register")
+    cache = cache_dir()
+    _create(cache)
+    copied = []
+    for name, source in sources.items():
+        cached = _find(cache, name)
+        if cached is not None and _verifies(cached, name):
+            continue
+        _read_mnist(source, name, verify=True)  # refuse a bad source by its own name, before copying anything
+        target = cache / source.name
+        _add_verified(name, str(source), target, functools.partial(_copy, source), "copy")
+        if cached is not None and cached != target:
+            _remove(cached)  # damaged, and found before the new file (a raw file before its .gz)
+        copied.append(target)
+    return copied
+
+
+def _verifies(path: Path, name: str) -> bool:
+    try:
+        _read_mnist(path, name, verify=True)
+    except MnistError:
+        return False
+    return True
+
+
+def _copy(source: Path, target: Path) -> None:
+    with _open_regular(source, str(source)) as (file, _), target.open("wb") as out:
+        shutil.copyfileobj(file, out)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError as error:
+        raise MnistError(f"{path} is damaged and cannot be removed ({error.strerror or error}); remove it") from None
+
+
+PROG = "python -m scratchgrad.nn.data"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m scratchgrad.nn.data --register DIR``, which set-up runs on the folder of MNIST files it finds."""
+    parser = argparse.ArgumentParser(prog=PROG, description="Put verified copies of the MNIST files in the cache "
+                                     f"({cache_dir()}), so that the demos find them offline.", allow_abbrev=False)
+    parser.add_argument("--register", metavar="DIR", required=True,
+                        help="the folder holding the four MNIST files (raw or .gz)")
+    args = parser.parse_args(argv)
+    try:
+        copied = register(args.register)
+    except MnistError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    done = f"copied {len(copied)} verified files" if copied else f"it already had the {len(FILES)} verified files"
+    print(_printable(f"registered {args.register} in the MNIST cache {cache_dir()}: {done}"))
+
+
+if __name__ == "__main__":
+    main()

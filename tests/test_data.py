@@ -3,17 +3,21 @@
 import gzip
 import hashlib
 import io
+import os
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from mnist_files import idx_bytes, tiny_mnist, write, write_mnist
 
 from scratchgrad.nn import data
-from scratchgrad.nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx
+from scratchgrad.nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx, register
 
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES
 
@@ -404,6 +408,97 @@ def test_only_the_files_missing_from_the_cache_are_downloaded(monkeypatch, tiny,
     (_, _), (_, t_test) = load_mnist()
     assert calls == [f"{data.MIRRORS[0]}{TEST_LABELS}.gz"]
     np.testing.assert_array_equal(t_test, tiny[TEST_LABELS])
+
+
+# --- registering a folder in the cache ---------------------------------------------
+
+
+def cached_files() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in cache_dir().iterdir()} if cache_dir().exists() else {}
+
+
+def test_register_copies_verified_files_so_that_loads_need_no_folder(tiny_dir, tiny, tiny_digests):
+    copied = register(tiny_dir)
+    assert copied == [cache_dir() / f"{name}.gz" for name in FILES]
+    assert cached_files() == {f"{name}.gz": (tiny_dir / f"{name}.gz").read_bytes() for name in FILES}
+    (_, t_train), (x_test, _) = load_mnist()  # the autouse fixture fails any download
+    np.testing.assert_array_equal(t_train, tiny[TRAIN_LABELS])
+    np.testing.assert_allclose(x_test, tiny[TEST_IMAGES].reshape(4, 784) / 255, rtol=1e-6)
+
+
+def test_register_never_replaces_a_good_cached_file(tiny_dir, tiny, tiny_digests):
+    register(tiny_dir)
+    before = cached_files()
+    for name, array in tiny.items():  # the same content, compressed differently
+        (tiny_dir / f"{name}.gz").write_bytes(gzip.compress(idx_bytes(array), compresslevel=1))
+    write(tiny_dir / TEST_LABELS, idx_bytes(tiny[TEST_LABELS]))  # and a raw file, preferred to its .gz
+    assert register(tiny_dir) == []
+    assert cached_files() == before
+
+
+def test_register_replaces_a_damaged_cached_file(tiny_dir, tiny, tiny_digests):
+    cache_dir().mkdir(parents=True)
+    write(cache_dir() / TRAIN_LABELS, idx_bytes(tiny[TRAIN_LABELS][::-1].copy()))  # raw: found before any .gz
+    write(cache_dir() / f"{TEST_LABELS}.gz", b"damaged")
+    register(tiny_dir)
+    assert sorted(cached_files()) == sorted(f"{name}.gz" for name in FILES)
+    (_, t_train), (_, t_test) = load_mnist()
+    np.testing.assert_array_equal(t_train, tiny[TRAIN_LABELS])
+    np.testing.assert_array_equal(t_test, tiny[TEST_LABELS])
+
+
+def test_register_refuses_files_that_do_not_verify(tiny_dir, tiny):
+    """The tiny files are not the real MNIST: nothing of them may enter the cache."""
+    with pytest.raises(MnistError) as caught:
+        register(tiny_dir)
+    path = tiny_dir / f"{TRAIN_IMAGES}.gz"
+    assert str(caught.value).startswith(f"{path}: SHA-256 of the content is ")
+    assert str(caught.value).endswith(f"but {TRAIN_IMAGES} should be {SHA256[TRAIN_IMAGES]}")
+    assert cached_files() == {}
+
+
+def test_register_names_a_folder_without_the_files(tmp_path):
+    with pytest.raises(MnistError) as caught:
+        register(tmp_path / "nowhere")
+    assert str(caught.value) == f"MNIST folder {tmp_path / 'nowhere'} (from the folder to register) does not exist"
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scratchgrad.nn.data", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_register_command_fills_the_cache_with_the_real_files(real_mnist, tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    cache = tmp_path / "xdg" / "scratchgrad" / "mnist"
+    first = run_cli("--register", str(real_mnist), env=env)
+    assert (first.returncode, first.stderr) == (0, "")
+    assert first.stdout == f"registered {real_mnist} in the MNIST cache {cache}: copied 4 verified files\n"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{name}.gz" for name in FILES)
+    again = run_cli("--register", str(real_mnist), env=env)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout == f"registered {real_mnist} in the MNIST cache {cache}: it already had the 4 verified files\n"
+
+
+def test_register_command_says_what_is_wrong_in_one_line(tmp_path):
+    result = run_cli("--register", str(tmp_path / "nowhere"), env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"python -m scratchgrad.nn.data: error: MNIST folder {tmp_path / 'nowhere'} "
+                             "(from the folder to register) does not exist\n")
+
+
+SETUP = Path(__file__).resolve().parents[1] / "scripts" / "setup.sh"
+
+
+def test_setup_registers_the_shared_mnist_folder(real_mnist, tmp_path):
+    """The line of scripts/setup.sh that registers ../shared/mnist, run as set-up runs it (with this interpreter)."""
+    lines = [line for line in SETUP.read_text().splitlines() if "scratchgrad.nn.data --register" in line]
+    assert len(lines) == 1, lines
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "root": str(SETUP.parents[1]), "venv": sys.prefix}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", lines[0]], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert sorted(p.name for p in (tmp_path / "scratchgrad" / "mnist").iterdir()) == sorted(f"{n}.gz" for n in FILES)
 
 
 # --- the real MNIST, where present -----------------------------------------------
