@@ -79,6 +79,7 @@ IMAGE_SIZE = (28, 28)
 LAYOUT = {"images": f"N×{IMAGE_SIZE[0]}×{IMAGE_SIZE[1]}", "labels": "N"}
 CLASSES = 10
 TIMEOUT_S = 30
+DOWNLOAD_LIMIT = 1 << 25  # 32 MiB: MNIST's largest .gz has 9.9 MB; a mirror sending more is broken or hostile
 _NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 
 
@@ -523,8 +524,8 @@ def _add_verified(name: str, origin: str, target: Path, fill: Callable[[Path], N
     """
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{what}-") as tmp:
         part = Path(tmp) / target.name
-        fill(part)
         try:
+            fill(part)
             _read_mnist(part, name, verify=True, source=origin)
         except MnistError as error:
             raise MnistError(f"{error}; the {what} was discarded, nothing was saved in {target.parent}") from None
@@ -532,11 +533,15 @@ def _add_verified(name: str, origin: str, target: Path, fill: Callable[[Path], N
 
 
 def _fetch(url: str, path: Path) -> None:
-    """Stream ``url`` into ``path`` behind a progress bar."""
+    """Stream ``url`` into ``path`` behind a progress bar, refusing more than `DOWNLOAD_LIMIT` bytes."""
     with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, path.open("wb") as out:
         total = int(response.headers.get("Content-Length") or 0) or None
+        received = 0
         with tqdm(total=total, unit="B", unit_scale=True, desc=path.name) as bar:
             while chunk := response.read(1 << 16):
+                received += len(chunk)
+                if received > DOWNLOAD_LIMIT:
+                    raise MnistError(f"{url}: more than {DOWNLOAD_LIMIT} bytes, more than any MNIST file")
                 out.write(chunk)
                 bar.update(len(chunk))
 

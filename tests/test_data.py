@@ -390,6 +390,20 @@ def test_a_download_that_is_not_gzip_is_discarded(monkeypatch, tiny):
     assert list(cache_dir().iterdir()) == []
 
 
+def test_a_download_larger_than_any_mnist_file_is_stopped(monkeypatch, tiny):
+    """A broken or hostile mirror cannot fill the disk: the download stops past DOWNLOAD_LIMIT bytes."""
+    monkeypatch.setattr(data, "DOWNLOAD_LIMIT", 100_000, raising=False)
+    serve(monkeypatch, {f"{name}.gz": bytes(300_000) for name in tiny})
+    with pytest.raises(MnistError) as caught:
+        load_mnist()
+    url = f"{data.MIRRORS[0]}{TRAIN_IMAGES}.gz"
+    assert str(caught.value) == (
+        f"{url}: more than 100000 bytes, more than any MNIST file; the download was discarded, "
+        f"nothing was saved in {cache_dir()}"
+    )
+    assert list(cache_dir().iterdir()) == []
+
+
 def test_missing_files_are_downloaded_verified_and_kept(monkeypatch, tiny, tiny_digests):
     files = {f"{name}.gz": gzip.compress(idx_bytes(array)) for name, array in tiny.items()}
     calls = serve(monkeypatch, files, down=data.MIRRORS[:1])
