@@ -116,8 +116,10 @@ def read_idx(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> np.nda
     gzip bomb costs no more memory than an honest file. Anything wrong raises
     `IdxError` naming the file and the problem.
     """
+    if not isinstance(max_bytes, int | np.integer):
+        raise TypeError(f"max_bytes must be an integer, not {max_bytes!r}")
     path = Path(path)
-    return _read_idx(path, str(path), max_bytes)
+    return _read_idx(path, str(path), int(max_bytes))
 
 
 class IdxHeader(NamedTuple):
@@ -522,14 +524,19 @@ def _add_verified(name: str, origin: str, target: Path, fill: Callable[[Path], N
     So an interrupted, corrupt or forged download or copy never sits in the
     cache looking like a good file.
     """
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{what}-") as tmp:
-        part = Path(tmp) / target.name
-        try:
-            fill(part)
-            _read_mnist(part, name, verify=True, source=origin)
-        except MnistError as error:
-            raise MnistError(f"{error}; the {what} was discarded, nothing was saved in {target.parent}") from None
-        part.replace(target)
+    try:
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{what}-") as tmp:
+            part = Path(tmp) / target.name
+            try:
+                fill(part)
+                _read_mnist(part, name, verify=True, source=origin)
+            except MnistError as error:
+                raise MnistError(f"{error}; the {what} was discarded, nothing was saved in {target.parent}") from None
+            part.replace(target)
+    except _NETWORK_ERRORS:
+        raise  # the next mirror may answer
+    except OSError as error:  # a full disk, a cache we may not write to
+        raise MnistError(f"cannot save {target} in the MNIST cache ({error.strerror or error})") from None
 
 
 def _fetch(url: str, path: Path) -> None:

@@ -1,10 +1,12 @@
 """The MNIST loader: the IDX parser, where files are looked for, every refusal, the download, the real data."""
 
+import errno
 import gzip
 import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -468,6 +470,18 @@ def test_register_refuses_files_that_do_not_verify(tiny_dir, tiny):
     path = tiny_dir / f"{TRAIN_IMAGES}.gz"
     assert str(caught.value).startswith(f"{path}: SHA-256 of the content is ")
     assert str(caught.value).endswith(f"but {TRAIN_IMAGES} should be {SHA256[TRAIN_IMAGES]}")
+    assert cached_files() == {}
+
+
+def test_a_cache_that_cannot_be_written_is_named(monkeypatch, tiny_dir, tiny_digests):
+    def disk_full(source, target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", disk_full)
+    with pytest.raises(MnistError) as caught:
+        register(tiny_dir)
+    target = cache_dir() / f"{TRAIN_IMAGES}.gz"
+    assert str(caught.value) == f"cannot save {target} in the MNIST cache (No space left on device)"
     assert cached_files() == {}
 
 

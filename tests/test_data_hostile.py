@@ -128,6 +128,8 @@ def test_max_bytes_moves_the_limit(tmp_path):
     assert read_idx(path, max_bytes=20).shape == (4, 5)
     with pytest.raises(IdxError, match=r"4×5 = 20 bytes of data, more than the limit of 19 \(read_idx's max_bytes\)$"):
         read_idx(path, max_bytes=19)
+    with pytest.raises(TypeError, match=r"^max_bytes must be an integer, not '20'$"):
+        read_idx(path, max_bytes="20")
 
 
 def test_a_small_gzip_cannot_promise_more_than_deflate_can_hold(tmp_path):
