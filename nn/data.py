@@ -144,7 +144,7 @@ def _read_idx(
     and ``content_hash`` is fed the (decompressed) content."""
     with _open_regular(path, source) as (file, size):
         compressed = path.suffix == ".gz"
-        stream = _Gunzip(file, source) if compressed else _Raw(file, source)
+        stream = _GzipContent(file, source) if compressed else _Content(file, source)
         header, head = _read_header(stream, source)
         _check_size(header, len(head), size, compressed, max_bytes, source)
         if check is not None:
@@ -182,7 +182,7 @@ _FILE_KINDS = (
 
 
 def _kind(mode: int) -> str:
-    return next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+    return next((name for test, name in _FILE_KINDS if test(mode)), "an unknown kind of file")
 
 
 @contextmanager
@@ -194,14 +194,22 @@ def _open_regular(path: Path, source: str) -> Iterator[tuple[BinaryIO, int]]:
     and a second check on the open file cover a file swapped in between.
     """
     try:
-        _require_regular(os.stat(path).st_mode, source)
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        raise _unreadable(source, error) from None
+    _require_regular(mode, source)
+    try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
-        raise IdxError(f"{source}: cannot be read ({error.strerror or error})") from None
+        raise _unreadable(source, error) from None
     with open(fd, "rb") as file:
         info = os.fstat(fd)
         _require_regular(info.st_mode, source)
         yield file, info.st_size
+
+
+def _unreadable(source: str, error: OSError | ValueError) -> IdxError:
+    return IdxError(f"{source}: cannot be read ({getattr(error, 'strerror', None) or error})")
 
 
 def _require_regular(mode: int, source: str) -> None:
@@ -209,8 +217,8 @@ def _require_regular(mode: int, source: str) -> None:
         raise IdxError(f"{source}: is {_kind(mode)}, not a regular file")
 
 
-class _Raw:
-    """An uncompressed file's content, with read errors named."""
+class _Content:
+    """A raw file's content, read errors named."""
 
     def __init__(self, file: BinaryIO, source: str) -> None:
         self._file, self._source = file, source
@@ -219,10 +227,10 @@ class _Raw:
         try:
             return self._file.read(n)
         except OSError as error:
-            raise IdxError(f"{self._source}: cannot be read ({error.strerror or error})") from None
+            raise _unreadable(self._source, error) from None
 
 
-class _Gunzip(_Raw):
+class _GzipContent(_Content):
     """A gzip file's content: ``read(n)`` inflates at most ``n`` bytes, so a bomb cannot take memory.
 
     zlib checks each member's CRC and length (wbits=31). Members may follow
@@ -265,7 +273,7 @@ class _Gunzip(_Raw):
         return True
 
 
-def _read_upto(stream: _Raw, n: int) -> bytes:
+def _read_upto(stream: _Content, n: int) -> bytes:
     """Exactly ``n`` bytes, or fewer at the end of the content."""
     parts, got = [], 0
     while got < n and (part := stream.read(n - got)):
@@ -274,7 +282,7 @@ def _read_upto(stream: _Raw, n: int) -> bytes:
     return b"".join(parts)
 
 
-def _fill(stream: _Raw, buffer: memoryview) -> int:
+def _fill(stream: _Content, buffer: memoryview) -> int:
     """Read into ``buffer`` a chunk at a time until it is full or the content ends; return the bytes read."""
     filled = 0
     while filled < len(buffer) and (part := stream.read(min(CHUNK, len(buffer) - filled))):
@@ -283,7 +291,7 @@ def _fill(stream: _Raw, buffer: memoryview) -> int:
     return filled
 
 
-def _read_header(stream: _Raw, source: str) -> tuple[IdxHeader, bytes]:
+def _read_header(stream: _Content, source: str) -> tuple[IdxHeader, bytes]:
     """Read and decode the magic number (0, 0, type code, ndim) and the ndim big-endian uint32 dims after it.
 
     Returns the header and its bytes.
@@ -423,8 +431,8 @@ def _find_all(directory: Path, source: str) -> dict[str, Path]:
         mode = os.stat(directory).st_mode
     except FileNotFoundError:
         raise MnistError(f"{where} does not exist") from None
-    except OSError as error:
-        raise MnistError(f"{where} cannot be opened ({error.strerror or error})") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        raise MnistError(f"{where} cannot be opened ({getattr(error, 'strerror', None) or error})") from None
     if not stat.S_ISDIR(mode):
         raise MnistError(f"{where} is {_kind(mode)}, not a folder")
     found = {name: _find(directory, name) for name in FILES}

@@ -271,15 +271,18 @@ def special_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "directory": (tmp_path / "folder", "is a directory, not a regular file"),
         "symlink loop": (loop, "cannot be read (Too many levels of symbolic links)"),
         "missing": (tmp_path / "absent", "cannot be read (No such file or directory)"),
+        "NUL in the name": (tmp_path / "a\0b", "cannot be read (embedded null byte)"),
+        "name too long": (tmp_path / ("x" * 300), "cannot be read (File name too long)"),
     }
 
 
-@pytest.mark.parametrize("kind", ["FIFO", "character device", "directory", "symlink loop", "missing"])
+@pytest.mark.parametrize("kind", ["FIFO", "character device", "directory", "symlink loop", "missing",
+                                  "NUL in the name", "name too long"])
 def test_read_idx_refuses_what_is_not_a_regular_file(tmp_path, kind):
     path, message = special_files(tmp_path)[kind]
     with memory_budget(16 * MIB), pytest.raises(IdxError) as caught:
         read_idx(path)
-    assert str(caught.value) == f"{path}: {message}"
+    assert str(caught.value) == f"{path}: {message}".replace("\0", "\\x00")
 
 
 @pytest.mark.parametrize("kind", ["FIFO", "character device", "directory", "symlink loop"])
@@ -328,6 +331,7 @@ FOLDERS = {
     "a FIFO": (lambda tmp: special_files(tmp)["FIFO"][0], "is a FIFO (named pipe), not a folder"),
     "a symlink loop": (lambda tmp: special_files(tmp)["symlink loop"][0],
                        "cannot be opened (Too many levels of symbolic links)"),
+    "a NUL in the name": (lambda tmp: tmp / "a\0b", "cannot be opened (embedded null byte)"),
 }
 
 
@@ -337,7 +341,8 @@ def test_a_data_dir_that_is_not_a_folder_is_named(tmp_path, case):
     folder = make(tmp_path)
     with pytest.raises(MnistError) as caught:
         load_mnist(folder)
-    assert str(caught.value) == f"MNIST folder {folder} (from the data_dir argument) {message}"
+    escaped = str(folder).replace("\0", "\\x00")
+    assert str(caught.value) == f"MNIST folder {escaped} (from the data_dir argument) {message}"
 
 
 def test_a_cache_that_cannot_be_created_is_named(tmp_path, monkeypatch):
