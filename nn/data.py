@@ -421,7 +421,12 @@ def _find(directory: Path, name: str) -> Path | None:
     Anything counts, even a folder or a broken link, so that reading it says
     what is wrong instead of quietly passing on to the other file.
     """
-    return next((p for p in (directory / name, directory / f"{name}.gz") if os.path.lexists(p)), None)
+    return next((p for p in _candidates(directory, name) if os.path.lexists(p)), None)
+
+
+def _candidates(directory: Path, name: str) -> tuple[Path, Path]:
+    """Where the file ``name`` may be, in the order it is looked for."""
+    return directory / name, directory / f"{name}.gz"
 
 
 def _find_all(directory: Path, source: str) -> dict[str, Path]:
@@ -574,14 +579,16 @@ def register(directory: str | os.PathLike[str]) -> list[Path]:
     _create(cache)
     copied = []
     for name, source in sources.items():
-        cached = _find(cache, name)
-        if cached is not None and _verifies(cached, name):
+        cached = [path for path in _candidates(cache, name) if os.path.lexists(path)]
+        good = [path for path in cached if _verifies(path, name)]
+        for path in cached:
+            if path not in good:
+                _remove(path)  # damaged: a raw one would even be found before a good .gz
+        if good:
             continue
         _read_mnist(source, name, verify=True)  # refuse a bad source by its own name, before copying anything
         target = cache / source.name
         _add_verified(name, str(source), target, functools.partial(_copy, source), "copy")
-        if cached is not None and cached != target:
-            _remove(cached)  # damaged, and found before the new file (a raw file before its .gz)
         copied.append(target)
     return copied
 

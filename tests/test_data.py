@@ -463,6 +463,15 @@ def test_register_replaces_a_damaged_cached_file(tiny_dir, tiny, tiny_digests):
     np.testing.assert_array_equal(t_test, tiny[TEST_LABELS])
 
 
+def test_register_removes_a_damaged_raw_file_beside_a_good_gz_and_keeps_the_gz(tiny_dir, tiny, tiny_digests):
+    register(tiny_dir)
+    before = cached_files()
+    write(cache_dir() / TEST_IMAGES, b"damaged, and found before the good .gz")
+    assert register(tiny_dir) == []
+    assert cached_files() == before
+    load_mnist()
+
+
 def test_register_refuses_files_that_do_not_verify(tiny_dir, tiny):
     """The tiny files are not the real MNIST: nothing of them may enter the cache."""
     with pytest.raises(MnistError) as caught:
