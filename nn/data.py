@@ -1,6 +1,6 @@
 """MNIST for the demos, loaded like the book's ``load_mnist`` but strictly.
 
-Three small steps, each refusing bad input with a message that names the file:
+Three steps, each refusing bad input with a message that names the file:
 
 * ``read_idx`` parses the IDX format (the one MNIST ships in), checking what
   the header promises before reading any data, then streams the data (gzip
@@ -13,6 +13,9 @@ Three small steps, each refusing bad input with a message that names the file:
 * Files missing from the cache are downloaded from public mirrors and kept only
   if the SHA-256 of their decompressed content matches the known one; hashing
   the decompressed bytes lets a locally re-compressed copy verify too.
+  ``register`` (``python -m scratchgrad.nn.data --register DIR``, run by
+  set-up on ``../shared/mnist``) fills the cache from a folder the same way,
+  so that the demos find MNIST offline.
 """
 
 from __future__ import annotations
@@ -45,12 +48,32 @@ __all__ = [
     "IdxError", "MnistError", "cache_dir", "load_mnist", "read_idx", "register",
 ]
 
+# --- what is checked: the IDX format's limits, MNIST's files, the mirrors -------------------------
+
+# IDX type code -> element type; IDX stores multi-byte numbers big-endian.
+IDX_TYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+# Limits on what a header may promise, checked before any data is read or any memory is taken.
+MAX_NDIM = 32  # IDX allows 255 dimensions; NumPy 1.x arrays have at most 32
+MAX_BYTES = 1 << 28  # 256 MiB of data per file, 5× MNIST's largest (47 MB); read_idx(max_bytes=…) moves it
+GZIP_MAX_RATIO = 1032  # deflate's ceiling (a 258-byte match in 2 bits): n bytes of .gz inflate to at most ~1032·n
+CHUNK = 1 << 20  # the most one read inflates: what a .gz costs in memory beyond the array it fills
+
 SPLITS = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 FILES = tuple(name for pair in SPLITS.values() for name in pair)
 KINDS = {name: kind for pair in SPLITS.values() for name, kind in zip(pair, ("images", "labels"), strict=True)}
+IMAGE_SIZE = (28, 28)
+LAYOUT = {"images": f"N×{IMAGE_SIZE[0]}×{IMAGE_SIZE[1]}", "labels": "N"}
+CLASSES = 10
 
 # SHA-256 of each file's decompressed content.
 SHA256 = {
@@ -64,30 +87,9 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
-
-# IDX type code -> element type; IDX stores multi-byte numbers big-endian.
-IDX_TYPES = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-
-IMAGE_SIZE = (28, 28)
-LAYOUT = {"images": f"N×{IMAGE_SIZE[0]}×{IMAGE_SIZE[1]}", "labels": "N"}
-CLASSES = 10
 TIMEOUT_S = 30
 DOWNLOAD_LIMIT = 1 << 25  # 32 MiB: MNIST's largest .gz has 9.9 MB; a mirror sending more is broken or hostile
 _NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)
-
-
-# Limits on what a header may promise, checked before any data is read or any memory is taken.
-MAX_NDIM = 32  # IDX allows 255 dimensions; NumPy 1.x arrays have at most 32
-MAX_BYTES = 1 << 28  # 256 MiB of data per file, 5× MNIST's largest (47 MB); read_idx(max_bytes=…) moves it
-GZIP_MAX_RATIO = 1032  # deflate's ceiling (a 258-byte match in 2 bits): n bytes of .gz inflate to at most ~1032·n
-CHUNK = 1 << 20  # the most one read inflates: what a .gz costs in memory beyond the array it fills
 
 
 def _printable(text: str) -> str:
@@ -105,6 +107,9 @@ class MnistError(ValueError):
 
 class IdxError(MnistError):
     """A file breaks the IDX format itself (header, size, compression), or is no file to read."""
+
+
+# --- IDX files: the header first, then the data streamed into one array ---------------------------
 
 
 def read_idx(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> np.ndarray:
@@ -341,6 +346,9 @@ def _size(header: IdxHeader) -> str:
     return f"{'×'.join(map(str, header.shape))}{per_item} = {header.nbytes} bytes of data"
 
 
+# --- MNIST: where the four files are, and what they must hold -------------------------------------
+
+
 def cache_dir() -> Path:
     """Where downloads go: ``$XDG_CACHE_HOME/scratchgrad/mnist``, else ``~/.cache/scratchgrad/mnist``."""
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -500,6 +508,9 @@ def _prepare(
     x = np.divide(images, 255, dtype=dtype) if normalize else images
     t = np.eye(CLASSES, dtype=dtype)[labels] if one_hot else labels.astype(np.int64)
     return x, t
+
+
+# --- the cache: verified downloads and registered folders ------------------------------------------
 
 
 def _download(name: str, cache: Path) -> None:
