@@ -44,7 +44,8 @@ def vm_size() -> int:
 def memory_budget(extra: int):
     """Let the process map at most ``extra`` more bytes inside the block: any allocation beyond fails."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (vm_size() + extra, hard))
+    limit = vm_size() + extra
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     try:
         yield
     finally:
