@@ -220,8 +220,6 @@ def test_gzip_content_under_a_raw_name_gets_a_hint(tmp_path):
 
 GOOD = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
 GOOD_GZIP = gzip.compress(GOOD)
-
-
 CUT = "not a valid gzip file: the file ends inside the gzip stream"
 GZIP_DAMAGE = {
     "cut in the trailer": (GOOD_GZIP[:-6], CUT),
@@ -294,7 +292,10 @@ def test_load_mnist_names_a_special_file_where_a_file_should_be(tmp_path, tiny_d
     path = tiny_dir / f"{TRAIN_LABELS}{suffix}"
     if suffix:
         path.unlink()
-    os.symlink(source, path) if kind in ("character device", "symlink loop") else os.rename(source, path)
+    if kind in ("character device", "symlink loop"):
+        os.symlink(source, path)
+    else:
+        os.rename(source, path)
     with memory_budget(16 * MIB), pytest.raises(MnistError) as caught:
         load_mnist(tiny_dir)
     assert str(caught.value) == f"{path}: {message}"
