@@ -394,7 +394,7 @@ def test_a_download_that_is_not_gzip_is_discarded(monkeypatch, tiny):
 
 def test_a_download_larger_than_any_mnist_file_is_stopped(monkeypatch, tiny):
     """A broken or hostile mirror cannot fill the disk: the download stops past DOWNLOAD_LIMIT bytes."""
-    monkeypatch.setattr(data, "DOWNLOAD_LIMIT", 100_000, raising=False)
+    monkeypatch.setattr(data, "DOWNLOAD_LIMIT", 100_000)
     serve(monkeypatch, {f"{name}.gz": bytes(300_000) for name in tiny})
     with pytest.raises(MnistError) as caught:
         load_mnist()
