@@ -43,3 +43,5 @@ if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
     fi
     touch "$stamp"
 fi
+# Verified copies of ../shared/mnist go into the download cache: the demos then find MNIST offline without --data-dir.
+if [ -d "$root/../shared/mnist" ]; then "$venv/bin/python" -m scratchgrad.nn.data --register "$root/../shared/mnist" || echo "setup: MNIST in ../shared/mnist not registered (see above); continuing" >&2; fi

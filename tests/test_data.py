@@ -1,10 +1,14 @@
 """The MNIST loader: the IDX parser, where files are looked for, every refusal, the download, the real data."""
 
+import errno
 import gzip
 import hashlib
 import io
+import os
 import re
-import struct
+import shutil
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import zlib
@@ -12,40 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_files import idx_bytes, tiny_mnist, write, write_mnist
 
 from scratchgrad.nn import data
-from scratchgrad.nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx
+from scratchgrad.nn.data import FILES, SHA256, IdxError, MnistError, cache_dir, load_mnist, read_idx, register
 
-TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    """Encode ``array`` as IDX, written independently of the code under test."""
-    code = TYPE_CODES[array.dtype.str[1:]]
-    header = struct.pack(">BBBB", 0, 0, code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
-
-
-def write(path: Path, content: bytes) -> Path:
-    """Write ``content``, gzip-compressed when the name ends in .gz."""
-    path.write_bytes(gzip.compress(content) if path.suffix == ".gz" else content)
-    return path
-
-
-def tiny_mnist(n_train: int = 6, n_test: int = 4) -> dict[str, np.ndarray]:
-    """A few random 28×28 images and labels per split, keyed by the standard file names."""
-    rng = np.random.default_rng(0)
-    images = [rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (n_train, n_test)]
-    labels = [np.arange(n, dtype=np.uint8) % 10 for n in (n_train, n_test)]
-    return dict(zip(FILES, (images[0], labels[0], images[1], labels[1])))
-
-
-def write_mnist(folder: Path, arrays: dict[str, np.ndarray], suffix: str = ".gz") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, array in arrays.items():
-        write(folder / f"{name}{suffix}", idx_bytes(array))
-    return folder
 
 
 class FakeResponse(io.BytesIO):
@@ -192,6 +168,56 @@ def test_one_hot_labels_take_the_dtype(tiny_dir, tiny):
     np.testing.assert_array_equal(t_train.sum(axis=1), 1)
     np.testing.assert_array_equal(t_train.argmax(axis=1), tiny[TRAIN_LABELS])
     np.testing.assert_array_equal(t_test.argmax(axis=1), tiny[TEST_LABELS])
+
+
+def test_the_books_keyword_names_are_accepted(tiny_dir, tiny):
+    """The book calls ``load_mnist(normalize=True, flatten=True, one_hot_label=True)``; one_hot is our name for it."""
+    (x_book, t_book), (_, t_test_book) = load_mnist(tiny_dir, normalize=True, flatten=True, one_hot_label=True)
+    (x_ours, t_ours), (_, t_test_ours) = load_mnist(tiny_dir, one_hot=True)
+    assert t_book.shape == (6, 10) and t_test_book.shape == (4, 10)
+    np.testing.assert_array_equal(t_book, t_ours)
+    np.testing.assert_array_equal(t_test_book, t_test_ours)
+    np.testing.assert_array_equal(x_book, x_ours)
+    (_, t_both), _ = load_mnist(tiny_dir, one_hot=True, one_hot_label=True)
+    np.testing.assert_array_equal(t_both, t_ours)
+    for flags in ({"one_hot_label": False}, {"one_hot": False, "one_hot_label": False}, {}):
+        (_, labels), _ = load_mnist(tiny_dir, **flags)
+        np.testing.assert_array_equal(labels, tiny[TRAIN_LABELS])
+
+
+@pytest.mark.parametrize(("one_hot", "one_hot_label"), [(True, False), (False, True)])
+def test_one_hot_and_one_hot_label_that_disagree_are_refused(tiny_dir, one_hot, one_hot_label):
+    with pytest.raises(TypeError) as caught:
+        load_mnist(tiny_dir, one_hot=one_hot, one_hot_label=one_hot_label)
+    assert str(caught.value) == (
+        f"load_mnist() got one_hot={one_hot} and one_hot_label={one_hot_label}: they are one option "
+        "(one_hot_label is the book's name), give one of them"
+    )
+
+
+def test_the_books_options_must_be_keywords(tiny_dir):
+    """The book's order is (normalize, flatten, one_hot_label), ours starts with data_dir: no positional flag binds."""
+    with pytest.raises(TypeError, match=r"^data_dir must be a folder \(str or os.PathLike\), not bool; pass the "
+                                        r"book's options by name: load_mnist\(normalize=True, flatten=True, "
+                                        r"one_hot_label=False\)$"):
+        load_mnist(True)
+    with pytest.raises(TypeError, match="positional argument"):
+        load_mnist(tiny_dir, True)
+
+
+@pytest.mark.parametrize("flag", ["normalize", "flatten", "one_hot", "one_hot_label", "verify"])
+def test_flags_must_be_booleans(tiny_dir, flag):
+    with pytest.raises(TypeError, match=f"^{flag} must be True or False, not 'False'$"):
+        load_mnist(tiny_dir, **{flag: "False"})
+    load_mnist(tiny_dir, **{flag: np.bool_(False)})  # NumPy's booleans are booleans too
+
+
+def test_normalized_images_need_a_float_dtype(tiny_dir):
+    with pytest.raises(TypeError, match=r"^normalize=True scales the images to \[0, 1\]: dtype must be a float type, "
+                                        r"not int32$"):
+        load_mnist(tiny_dir, dtype=np.int32)
+    (x_train, t_train), _ = load_mnist(tiny_dir, normalize=False, one_hot=True, dtype=np.int32)
+    assert x_train.dtype == np.uint8 and t_train.dtype == np.int32
 
 
 def test_mnist_dir_is_used_when_no_folder_is_given(monkeypatch, tiny_dir, tiny):
@@ -366,6 +392,20 @@ def test_a_download_that_is_not_gzip_is_discarded(monkeypatch, tiny):
     assert list(cache_dir().iterdir()) == []
 
 
+def test_a_download_larger_than_any_mnist_file_is_stopped(monkeypatch, tiny):
+    """A broken or hostile mirror cannot fill the disk: the download stops past DOWNLOAD_LIMIT bytes."""
+    monkeypatch.setattr(data, "DOWNLOAD_LIMIT", 100_000)
+    serve(monkeypatch, {f"{name}.gz": bytes(300_000) for name in tiny})
+    with pytest.raises(MnistError) as caught:
+        load_mnist()
+    url = f"{data.MIRRORS[0]}{TRAIN_IMAGES}.gz"
+    assert str(caught.value) == (
+        f"{url}: more than 100000 bytes, more than any MNIST file; the download was discarded, "
+        f"nothing was saved in {cache_dir()}"
+    )
+    assert list(cache_dir().iterdir()) == []
+
+
 def test_missing_files_are_downloaded_verified_and_kept(monkeypatch, tiny, tiny_digests):
     files = {f"{name}.gz": gzip.compress(idx_bytes(array)) for name, array in tiny.items()}
     calls = serve(monkeypatch, files, down=data.MIRRORS[:1])
@@ -384,6 +424,118 @@ def test_only_the_files_missing_from_the_cache_are_downloaded(monkeypatch, tiny,
     (_, _), (_, t_test) = load_mnist()
     assert calls == [f"{data.MIRRORS[0]}{TEST_LABELS}.gz"]
     np.testing.assert_array_equal(t_test, tiny[TEST_LABELS])
+
+
+# --- registering a folder in the cache ---------------------------------------------
+
+
+def cached_files() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in cache_dir().iterdir()} if cache_dir().exists() else {}
+
+
+def test_register_copies_verified_files_so_that_loads_need_no_folder(tiny_dir, tiny, tiny_digests):
+    copied = register(tiny_dir)
+    assert copied == [cache_dir() / f"{name}.gz" for name in FILES]
+    assert cached_files() == {f"{name}.gz": (tiny_dir / f"{name}.gz").read_bytes() for name in FILES}
+    (_, t_train), (x_test, _) = load_mnist()  # the autouse fixture fails any download
+    np.testing.assert_array_equal(t_train, tiny[TRAIN_LABELS])
+    np.testing.assert_allclose(x_test, tiny[TEST_IMAGES].reshape(4, 784) / 255, rtol=1e-6)
+
+
+def test_register_never_replaces_a_good_cached_file(tiny_dir, tiny, tiny_digests):
+    register(tiny_dir)
+    before = cached_files()
+    for name, array in tiny.items():  # the same content, compressed differently
+        (tiny_dir / f"{name}.gz").write_bytes(gzip.compress(idx_bytes(array), compresslevel=1))
+    write(tiny_dir / TEST_LABELS, idx_bytes(tiny[TEST_LABELS]))  # and a raw file, preferred to its .gz
+    assert register(tiny_dir) == []
+    assert cached_files() == before
+
+
+def test_register_replaces_a_damaged_cached_file(tiny_dir, tiny, tiny_digests):
+    cache_dir().mkdir(parents=True)
+    write(cache_dir() / TRAIN_LABELS, idx_bytes(tiny[TRAIN_LABELS][::-1].copy()))  # raw: found before any .gz
+    write(cache_dir() / f"{TEST_LABELS}.gz", b"damaged")
+    register(tiny_dir)
+    assert sorted(cached_files()) == sorted(f"{name}.gz" for name in FILES)
+    (_, t_train), (_, t_test) = load_mnist()
+    np.testing.assert_array_equal(t_train, tiny[TRAIN_LABELS])
+    np.testing.assert_array_equal(t_test, tiny[TEST_LABELS])
+
+
+def test_register_removes_a_damaged_raw_file_beside_a_good_gz_and_keeps_the_gz(tiny_dir, tiny, tiny_digests):
+    register(tiny_dir)
+    before = cached_files()
+    write(cache_dir() / TEST_IMAGES, b"damaged, and found before the good .gz")
+    assert register(tiny_dir) == []
+    assert cached_files() == before
+    load_mnist()
+
+
+def test_register_refuses_files_that_do_not_verify(tiny_dir, tiny):
+    """The tiny files are not the real MNIST: nothing of them may enter the cache."""
+    with pytest.raises(MnistError) as caught:
+        register(tiny_dir)
+    path = tiny_dir / f"{TRAIN_IMAGES}.gz"
+    assert str(caught.value).startswith(f"{path}: SHA-256 of the content is ")
+    assert str(caught.value).endswith(f"but {TRAIN_IMAGES} should be {SHA256[TRAIN_IMAGES]}")
+    assert cached_files() == {}
+
+
+def test_a_cache_that_cannot_be_written_is_named(monkeypatch, tiny_dir, tiny_digests):
+    def disk_full(source, target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", disk_full)
+    with pytest.raises(MnistError) as caught:
+        register(tiny_dir)
+    target = cache_dir() / f"{TRAIN_IMAGES}.gz"
+    assert str(caught.value) == f"cannot save {target} in the MNIST cache (No space left on device)"
+    assert cached_files() == {}
+
+
+def test_register_names_a_folder_without_the_files(tmp_path):
+    with pytest.raises(MnistError) as caught:
+        register(tmp_path / "nowhere")
+    assert str(caught.value) == f"MNIST folder {tmp_path / 'nowhere'} (from the folder to register) does not exist"
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scratchgrad.nn.data", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_register_command_fills_the_cache_with_the_real_files(real_mnist, tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    cache = tmp_path / "xdg" / "scratchgrad" / "mnist"
+    first = run_cli("--register", str(real_mnist), env=env)
+    assert (first.returncode, first.stderr) == (0, "")
+    assert first.stdout == f"registered {real_mnist} in the MNIST cache {cache}: copied 4 verified files\n"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{name}.gz" for name in FILES)
+    again = run_cli("--register", str(real_mnist), env=env)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout == f"registered {real_mnist} in the MNIST cache {cache}: it already had the 4 verified files\n"
+
+
+def test_register_command_says_what_is_wrong_in_one_line(tmp_path):
+    result = run_cli("--register", str(tmp_path / "nowhere"), env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"python -m scratchgrad.nn.data: error: MNIST folder {tmp_path / 'nowhere'} "
+                             "(from the folder to register) does not exist\n")
+
+
+SETUP = Path(__file__).resolve().parents[1] / "scripts" / "setup.sh"
+
+
+def test_setup_registers_the_shared_mnist_folder(real_mnist, tmp_path):
+    """The line of scripts/setup.sh that registers ../shared/mnist, run as set-up runs it (with this interpreter)."""
+    lines = [line for line in SETUP.read_text().splitlines() if "scratchgrad.nn.data --register" in line]
+    assert len(lines) == 1, lines
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "root": str(SETUP.parents[1]), "venv": sys.prefix}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", lines[0]], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert sorted(p.name for p in (tmp_path / "scratchgrad" / "mnist").iterdir()) == sorted(f"{n}.gz" for n in FILES)
 
 
 # --- the real MNIST, where present -----------------------------------------------
