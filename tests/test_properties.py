@@ -40,7 +40,6 @@ from scratchgrad.autograd import (
 )
 
 
-
 def properties(max_examples: int) -> settings:
     """No deadline (graphs of graphs take a while); in CI a fixed, derandomized run, so a failure reproduces."""
     return settings(
@@ -59,7 +58,7 @@ POINTS = st.one_of(EDGES, st.floats(-2.0, 2.0, allow_subnormal=False))
 # -- the Value oracle: second-order forward-mode arithmetic from the documented rules ------------
 
 
-class Undefined(Exception):
+class UndefinedError(Exception):
     """The reference finds the program's value undefined here (outside an op's domain)."""
 
 
@@ -112,7 +111,7 @@ class Jet:
 
 def _reciprocal(a: Jet) -> Jet:
     if a.v == 0:
-        raise Undefined
+        raise UndefinedError
     return a.chain(1 / a.v, -1 / a.v**2, 2 / a.v**3, kinked=a.near(0.0))  # a pole
 
 
@@ -127,8 +126,8 @@ def _power_term(c: float, base: float, e: float) -> float | None:
 
 def _pow_const(a: Jet, p: float) -> Jet:
     """a ** p for a constant p: the derivative p·a^(p−1) is 0 when p = 0, also at a = 0."""
-    if a.v < 0 and p != int(p) or a.v == 0 and p < 0:
-        raise Undefined
+    if (a.v < 0 and p != int(p)) or (a.v == 0 and p < 0):
+        raise UndefinedError
     d1, d2 = _power_term(p, a.v, p - 1), _power_term(p * (p - 1), a.v, p - 2)
     return a.chain(a.v**p, d1, d2, kinked=p != int(p) and a.near(0.0))  # undefined left of 0
 
@@ -137,7 +136,7 @@ def _rpow_const(c: float, a: Jet) -> Jet:
     """c ** a for a constant base c: the derivative c^a·log c is 0 where c^a is 0 (c = 0, a > 0)."""
     if c == 0:
         if a.v < 0:
-            raise Undefined
+            raise UndefinedError
         if a.v == 0:  # 0 ** 0 = 1, but 0 ** a jumps there: 0 for a > 0, undefined below
             return a.chain(1.0, None, None, kinked=True)
         return a.chain(0.0, 0.0, 0.0, kinked=a.near(0.0))
@@ -150,7 +149,7 @@ def _pow(a: Jet, b: Jet) -> Jet:
     if a.v > 0:
         return _exp(b * _log(a))
     if b.v < 0:
-        raise Undefined
+        raise UndefinedError
     if b.v == 0:  # 0 ** 0 = 1: flat in a (the factor b is 0), but log 0 = −∞ in b
         return Jet(1.0, np.zeros(3), np.zeros((3, 3)), True, True, True)
     # At a = 0: 0 ** b = 0 for b > 0, flat in b; in a the slope is b·0^(b−1): 0, 1 or infinite.
@@ -175,14 +174,14 @@ def _abs(a: Jet) -> Jet:
 
 def _exp(a: Jet) -> Jet:
     if a.v > 700:
-        raise Undefined
+        raise UndefinedError
     y = math.exp(a.v)
     return a.chain(y, y, y)
 
 
 def _log(a: Jet) -> Jet:
     if a.v <= 0:
-        raise Undefined
+        raise UndefinedError
     return a.chain(math.log(a.v), 1 / a.v, -1 / a.v**2)
 
 
@@ -232,7 +231,7 @@ def value_programs(draw):
     return steps, point
 
 
-class TooLarge(Exception):
+class TooLargeError(Exception):
     """A value too large for central differences to mean much: the example is not used."""
 
 
@@ -244,7 +243,7 @@ def run_value_program(steps, inputs):
         on_value, on_jet = VALUE_OPS[name]
         nodes.append((on_jet if on_jets else on_value)(nodes[i % len(nodes)], nodes[j % len(nodes)]))
         if on_jets and (abs(nodes[-1].v) > 1e4 or np.abs(nodes[-1].g).max() > 1e4):
-            raise TooLarge
+            raise TooLargeError
     if on_jets:  # central differences evaluate every node, used or not: any near a kink spoils them
         nodes[-1].kinked = any(node.kinked for node in nodes)
     return nodes[-1]
@@ -288,9 +287,9 @@ def test_value_programs_match_the_rules_and_central_differences(program):
     steps, point = program
     try:
         jet = run_value_program(steps, [Jet.input(p, i) for i, p in enumerate(point)])
-    except TooLarge:
+    except TooLargeError:
         reject()
-    except (Undefined, OverflowError):  # the value itself is undefined: the forward pass must refuse
+    except (UndefinedError, OverflowError):  # the value itself is undefined: the forward pass must refuse
         with pytest.raises(DomainError):
             run_value_program(steps, [Value(p) for p in point])
         return
@@ -501,7 +500,7 @@ def tensor_programs(draw):
 
 
 def run_tensor_program(program, inputs):
-    arrays, steps, loss, seed = program
+    _, steps, loss, seed = program
     rng = np.random.default_rng(seed)
     nodes = list(inputs)
     for name, i, j, k in steps:
@@ -589,7 +588,7 @@ def test_tensor_programs_match_the_value_engine_and_central_differences(program)
     arrays = program[0]
     try:
         expected = reference_derivatives(program, arrays)
-    except TooLarge:  # pragma: no cover
+    except TooLargeError:  # pragma: no cover
         reject()
     kinked = Kinks.hit
     if not all(np.isfinite(e).all() and np.abs(e).max(initial=0) < 1e4 for e in [expected[0], *expected[1]]):
