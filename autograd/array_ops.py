@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from scratchgrad.autograd.elementwise import raw, sum_to
+from scratchgrad.autograd.elementwise import raw, sum_to, where
 from scratchgrad.autograd.errors import ShapeError
 from scratchgrad.autograd.graph import Node, Op
 
@@ -92,9 +92,10 @@ def max(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
     top = x.data.max(axis=axis, keepdims=True)
 
     def grad(g: Any, y: Any, x: Any) -> Any:
-        mask = (raw(x) == top).astype(top.dtype)
-        share = mask / mask.sum(axis=axis, keepdims=True)
-        return share * (g if keepdims else g.reshape(top.shape))
+        mask = raw(x) == top
+        share = mask / mask.sum(axis=axis, keepdims=True, dtype=top.dtype)  # nan where a row's max is nan
+        # Selected, not multiplied: an inf in g must not become 0·inf = nan off the maxima.
+        return where(mask | np.isnan(share), share * (g if keepdims else g.reshape(top.shape)))
 
     out = top if keepdims else top.reshape(_reduced_shape(x.shape, axis))
     return x._result(out, Op("max", "max", grad), (x,))
@@ -153,14 +154,21 @@ def scatter(g: Any, key: Any, shape: tuple[int, ...]) -> Any:
 
 
 def clip(x: Node, low: float | None, high: float | None) -> Node:
-    """Clamp to [low, high]; the gradient passes only where the input was inside."""
+    """Clamp to [low, high]; the gradient passes where the input was inside (bounds included).
+
+    Outside, the gradient is exactly 0 (selected, so an inf from upstream does not become nan);
+    at a nan input it is nan.
+    """
+    if low is None and high is None:
+        raise ValueError("clip: give low, high or both (NumPy refuses clip(None, None) too)")
     inside = np.ones(x.shape, dtype=bool)
     if low is not None:
         inside &= x.data >= low
     if high is not None:
         inside &= x.data <= high
     data = np.clip(x.data, low, high)
-    return x._result(data, Op("clip", "clip", lambda g, y, x: g * inside), (x,))
+    fill = data * 0  # 0, or nan where the input was nan
+    return x._result(data, Op("clip", "clip", lambda g, y, x: where(inside, g, fill)), (x,))
 
 
 def astype(x: Node, dtype: np.dtype) -> Node:
