@@ -150,6 +150,8 @@ def _pow_exponent_grad(g: Any, y: Any, a: Any, b: Any) -> Any:
 
 def _relu_grad(g: Any, y: Any, x: Any) -> Any:
     # Where the output is not positive it is 0 — or nan, for a nan input: that is the fill.
+    if y.__class__ is float:  # a Value's plain backward, spelled out: the scalar engine's hot path
+        return g if y > 0 else y
     y = raw(y)
     return where(y > 0, g, y)
 
