@@ -130,3 +130,143 @@ def test_nan_propagates_through_tensor_ops_and_their_gradients(fn):
     assert np.isnan(y.data[0])
     g = grad(y.sum(), x)
     assert np.isnan(g[0])  # the nan entry's gradient is nan, not a silent 0
+
+
+# -- softmax-with-loss: any layout, any targets --------------------------------------------------
+
+rng = np.random.default_rng(11)
+LAYOUTS = {  # the same values in other memory layouts
+    "C order": lambda d: d,
+    "F order": lambda d: np.ascontiguousarray(d.T).T,
+    "reversed columns": lambda d: np.ascontiguousarray(d[:, ::-1])[:, ::-1],
+    "every other row": lambda d: np.repeat(d, 2, axis=0)[::2],
+}
+
+
+def _target(kind: str, shape: tuple[int, ...]):
+    labels = np.array([2, 0, 1, 1])
+    if kind == "labels":
+        return labels
+    if kind == "one-hot":
+        return np.eye(shape[-1])[labels]
+    return rng.uniform(0.0, 0.7, shape)  # soft targets whose rows do not sum to 1
+
+
+@pytest.mark.parametrize("target_kind", ["labels", "one-hot", "soft"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_softmax_cross_entropy_gradient_in_any_layout(layout, target_kind):
+    from scratchgrad.autograd import gradcheck, softmax_cross_entropy
+
+    data = rng.normal(size=(4, 3))
+    target = _target(target_kind, data.shape)
+    reference = Tensor(data.copy(), requires_grad=True)
+    expected = grad(softmax_cross_entropy(reference, target), reference)
+    x = Tensor(LAYOUTS[layout](data.copy()), requires_grad=True)
+    np.testing.assert_allclose(grad(softmax_cross_entropy(x, target), x), expected, rtol=1e-12)
+    gradcheck(lambda x: softmax_cross_entropy(x, target), [x])
+    a = Tensor(data.T.copy(), requires_grad=True)  # the case: the loss of a.T
+    np.testing.assert_allclose(grad(softmax_cross_entropy(a.T, target), a), expected.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3,)])
+def test_soft_targets_that_do_not_sum_to_one_agree_everywhere(shape):
+    from scratchgrad.autograd import gradcheck, softmax_cross_entropy
+    from scratchgrad.nn.manual import SoftmaxWithLoss
+
+    a = rng.normal(size=shape)
+    t = rng.uniform(0.0, 0.7, shape)  # rows sum to anything but 1
+    rows, t_rows = a.reshape(-1, shape[-1]), t.reshape(-1, shape[-1])
+    log_p = rows - rows.max(1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(1, keepdims=True))
+    loss = -(t_rows * log_p).sum() / rows.shape[0]
+    gradient = ((np.exp(log_p) * t_rows.sum(1, keepdims=True) - t_rows) / rows.shape[0]).reshape(shape)
+
+    x = Tensor(a, requires_grad=True)
+    out = softmax_cross_entropy(x, t)
+    assert out.item() == pytest.approx(loss, rel=1e-13)
+    np.testing.assert_allclose(grad(out, x), gradient, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(grad(softmax_cross_entropy(x, t), x, create_graph=True).data, gradient, rtol=1e-12)
+    gradcheck(lambda x: softmax_cross_entropy(x, t), [x])  # the gradient is the loss's own
+    gradcheck(lambda x: (grad(softmax_cross_entropy(x, t), x, create_graph=True) ** 2).sum(), [x])
+    manual = SoftmaxWithLoss()
+    assert manual.forward(a, t) == pytest.approx(loss, rel=1e-13)
+    np.testing.assert_allclose(manual.backward(), gradient, rtol=1e-12, atol=1e-15)
+
+
+# -- empty tensors, as NumPy ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape_axis", [((2, 0), -1), ((0, 3), 0), ((2, 0, 3), 1)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_a_zero_length_axis_is_empty(name, shape_axis):
+    import warnings
+
+    from scratchgrad import autograd
+
+    shape, axis = shape_axis
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log of 0, no 0 / 0 on the way
+        y = getattr(autograd, name)(x, axis=axis)
+        assert y.shape == shape
+        assert grad(y.sum(), x).shape == shape
+
+
+def test_mean_over_an_empty_axis_is_numpy_s_nan():
+    x = Tensor(np.zeros((2, 0)), requires_grad=True)
+    with pytest.warns(RuntimeWarning):
+        y = x.mean(axis=1)
+    np.testing.assert_array_equal(y.data, np.full(2, np.nan))
+    assert grad(y.sum(), x).shape == (2, 0)
+    assert Tensor(np.zeros((0, 3))).mean(axis=1).shape == (0,)  # nothing to average: empty, no warning
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(Tensor(np.zeros((0, 3)), requires_grad=True).mean().item())
+
+
+@pytest.mark.parametrize("target", [np.zeros(0, dtype=int), np.zeros((0, 3))])
+def test_an_empty_batch_has_a_nan_loss_with_a_warning_and_an_empty_gradient(target):
+    from scratchgrad.autograd import softmax_cross_entropy
+    from scratchgrad.nn.manual import SoftmaxWithLoss
+
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    with pytest.warns(RuntimeWarning, match="empty batch"):
+        loss = softmax_cross_entropy(x, target)
+    assert np.isnan(loss.item())
+    assert grad(loss, x).shape == (0, 3)
+    assert grad(loss, x, create_graph=True).shape == (0, 3)
+    manual = SoftmaxWithLoss()
+    assert math.isnan(manual.forward(np.zeros((0, 3)), target))
+    assert manual.backward().shape == (0, 3)
+
+
+# -- transpose and clip: what NumPy accepts and refuses ----------------------------------------
+
+
+@pytest.mark.parametrize("axes", [(-1, 0), (1, -2), (-1, -2), (1, 0)])
+def test_transpose_takes_negative_axes_as_numpy_does(axes):
+    data = np.arange(6.0).reshape(2, 3)
+    x = Tensor(data, requires_grad=True)
+    y = x.transpose(*axes)
+    np.testing.assert_array_equal(y.data, data.transpose(axes))
+    weights = np.arange(6.0).reshape(y.shape)
+    np.testing.assert_array_equal(grad((y * weights).sum(), x), weights.transpose(np.argsort(np.array(axes) % 2)))
+
+
+@pytest.mark.parametrize(
+    ("axes", "message"),
+    [((0, 0), r"repeat an axis"), ((-2, 0), r"repeat an axis"), ((0, 2), r"do not name"), ((0,), r"do not name"),
+     ((0, 1, 2), r"do not name"), ((0, -3), r"do not name")],
+)
+def test_transpose_refuses_repeated_or_out_of_range_axes(axes, message):
+    from scratchgrad.autograd import ShapeError
+
+    with pytest.raises(ShapeError, match=rf"transpose: axes .* {message}"):
+        Tensor(np.zeros((2, 3))).transpose(*axes)
+    with pytest.raises(ValueError):  # NumPy refuses them too
+        np.zeros((2, 3)).transpose(axes)
+
+
+def test_clip_needs_a_bound():
+    with pytest.raises(ValueError, match=r"clip: give low, high or both"):
+        Tensor(np.zeros(3)).clip(None, None)
+    np.testing.assert_array_equal(Tensor(np.array([-2.0, 2.0])).clip(None, 1.0).data, [-2.0, 1.0])

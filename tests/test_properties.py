@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, broadcastable_shapes
 
@@ -52,7 +52,8 @@ def properties(max_examples: int) -> settings:
 
 # Exact zeros, ones and clip bounds (±0.5) come up often; random points in between.
 EDGES = st.sampled_from([0.0, 0.0, 1.0, -1.0, 0.5, -0.5, 2.0])
-POINTS = st.one_of(EDGES, st.floats(-2.0, 2.0, allow_subnormal=False))
+# No tiny magnitudes in between: 1e-300 ** 2 underflows, which is a float's limit, not a rule's.
+POINTS = st.one_of(EDGES, st.floats(1e-3, 2.0), st.floats(-2.0, -1e-3))
 
 
 # -- the Value oracle: second-order forward-mode arithmetic from the documented rules ------------
@@ -293,25 +294,36 @@ def test_value_programs_match_the_rules_and_central_differences(program):
         with pytest.raises(DomainError):
             run_value_program(steps, [Value(p) for p in point])
         return
+    event("at a kink" if jet.kinked else "smooth")  # --hypothesis-show-statistics: edges are visited
+    event("infinite slope on the way" if jet.inf1 or jet.inf2 else "finite slopes")
     xs = [Value(p) for p in point]
     y = run_value_program(steps, xs)
     assert y.data == pytest.approx(jet.v, rel=1e-12, abs=1e-12)
-    if jet.inf1:  # an infinite local derivative: a clear error, never a number
-        with pytest.raises(DomainError):
-            grad(y, xs)
-        return
-    g = np.array(grad(y, xs))
-    _close(g, jet.g, "gradient vs the rules")
-    if not jet.kinked:  # smooth here: central differences are an oracle too
-        _close(g, central_value_gradient(steps, point), "gradient vs central differences", 1e-5, 1e-6)
-    if jet.inf2:
-        with pytest.raises(DomainError):
-            engine_hessian(y, xs)
-        return
-    hessian = engine_hessian(y, xs)
-    _close(hessian, jet.h, "Hessian vs the rules")
-    if not jet.kinked:
-        _close(hessian, central_value_hessian(steps, point), "Hessian vs central differences", 1e-4, 1e-5)
+    g = _unless_infinite(jet.inf1, lambda: np.array(grad(y, xs)))
+    if g is not None:
+        _close(g, jet.g, "gradient vs the rules")
+        if not jet.kinked:  # smooth here: central differences are an oracle too
+            _close(g, central_value_gradient(steps, point), "gradient vs central differences", 1e-5, 1e-6)
+    hessian = _unless_infinite(jet.inf2, lambda: engine_hessian(y, xs))
+    if hessian is not None:
+        _close(hessian, jet.h, "Hessian vs the rules")
+        if not jet.kinked:
+            _close(hessian, central_value_hessian(steps, point), "Hessian vs central differences", 1e-4, 1e-5)
+
+
+def _unless_infinite(infinite: bool, derivative):
+    """The derivative; where an infinite local derivative lies on the way, `DomainError` is also right.
+
+    Reverse mode meets that infinity times an upstream 0 (``relu(x) ** 0.5`` at x < 0) and cannot know
+    the limit of 0·∞, so raising is honest; a number, though, must be the rules' (with 0·∞ = 0).
+    Where no infinity lies on the way, the engine must not raise.
+    """
+    if not infinite:
+        return derivative()
+    try:
+        return derivative()
+    except DomainError:
+        return None
 
 
 # -- Tensor programs against the same program on arrays of Values -------------------------------
@@ -537,7 +549,9 @@ def tensor_derivatives(program, arrays):
 
 
 def reference_derivatives(program, arrays):
-    """The same on arrays of Values."""
+    """The same on arrays of Values. A derivative is None where the Value engine finds an
+    infinite local derivative on the way (see `_unless_infinite`); the Tensor engine may give
+    nan or inf there, or the rules' number."""
     Kinks.hit = False
     xs = [np.array([Value(v) for v in a.reshape(-1)], dtype=object).reshape(a.shape) for a in arrays]
     leaves = [v for x in xs for v in x.reshape(-1)]
@@ -545,11 +559,17 @@ def reference_derivatives(program, arrays):
     if not y.requires_grad:
         zeros = [np.zeros_like(a) for a in arrays]
         return y.data, zeros, zeros
-    first = grad(y, leaves, create_graph=True)
+    try:
+        first = grad(y, leaves, create_graph=True)
+    except DomainError:
+        return y.data, None, None
     directions = np.concatenate([d.reshape(-1) for d in _directions(program, arrays)])
     s = Value.sum([g * float(d) for g, d in zip(first, directions)])
-    second = grad(s, leaves) if s.requires_grad else [0.0] * len(leaves)
-    return y.data, _split([g.data for g in first], arrays), _split(second, arrays)
+    try:
+        second = _split(grad(s, leaves), arrays) if s.requires_grad else [np.zeros_like(a) for a in arrays]
+    except DomainError:
+        second = None
+    return y.data, _split([g.data for g in first], arrays), second
 
 
 def _directions(program, arrays):
@@ -586,26 +606,27 @@ def _tensor_central(program, arrays, h=1e-6):
 @given(tensor_programs())
 def test_tensor_programs_match_the_value_engine_and_central_differences(program):
     arrays = program[0]
-    try:
-        expected = reference_derivatives(program, arrays)
-    except TooLargeError:  # pragma: no cover
-        reject()
+    value, first, second = reference_derivatives(program, arrays)
     kinked = Kinks.hit
-    if not all(np.isfinite(e).all() and np.abs(e).max(initial=0) < 1e4 for e in [expected[0], *expected[1]]):
+    if not np.isfinite(value) or abs(value) > 1e4 or (first and max(np.abs(g).max() for g in first) > 1e4):
         reject()  # too large for central differences to mean much
-    value, first, second = tensor_derivatives(program, arrays)
+    event("at a kink" if kinked else "smooth")
+    event("non-contiguous input" if not all(a.flags.c_contiguous for a in arrays) else "contiguous inputs")
     xs = [Tensor(a, requires_grad=True) for a in arrays]
     y = run_tensor_program(program, xs)
-    for got, want in zip(grad(y, xs) if y.requires_grad else first, expected[1]):  # the plain backward too
-        _close(got, want, "gradient (plain backward) vs the Value engine")
-    assert value == pytest.approx(expected[0], rel=1e-12, abs=1e-12)
-    for got, want in zip(first, expected[1]):
-        _close(got, want, "gradient vs the Value engine")
-    for got, want in zip(second, expected[2]):
-        _close(got, want, "Hessian-vector product vs the Value engine")
-    if not kinked:
+    assert y.item() == pytest.approx(value, rel=1e-12, abs=1e-12)
+    got_value, got_first, got_second = tensor_derivatives(program, arrays)
+    assert got_value == y.item()
+    if first is not None:
+        for plain, got, want in zip(grad(y, xs) if y.requires_grad else got_first, got_first, first):
+            _close(plain, want, "gradient (plain backward) vs the Value engine")
+            _close(got, want, "gradient (create_graph) vs the Value engine")
+    if second is not None:
+        for got, want in zip(got_second, second):
+            _close(got, want, "Hessian-vector product vs the Value engine")
+    if not kinked and first is not None and second is not None:
         numeric_first, numeric_second = _tensor_central(program, arrays)
-        for got, want in zip(first, numeric_first):
+        for got, want in zip(got_first, numeric_first):
             _close(got, want, "gradient vs central differences", 1e-5, 1e-6)
-        for got, want in zip(second, numeric_second):
+        for got, want in zip(got_second, numeric_second):
             _close(got, want, "Hessian-vector product vs central differences", 1e-4, 1e-5)
