@@ -128,11 +128,17 @@ def _check_overflow(prim: ew.Elementwise, inputs: tuple[Value, ...], data: float
 def _domain_error(prim: ew.Elementwise, inputs: tuple[Value, ...], error: Exception | None) -> DomainError:
     """The op, its inputs in full precision (repr), and the one reason this call failed."""
     data = [x.data for x in inputs]
-    args = ", ".join(repr(x) for x in data)
+    args = ", ".join(_number(x) for x in data)
     if error is None or isinstance(error, OverflowError):
         return DomainError(f"{prim.scalar.name}({args}) overflows: the result is too large for a float")
     reason = prim.domain(*data) if callable(prim.domain) else prim.domain
     return DomainError(f"{prim.scalar.name}({args}) is undefined: {reason or error}")
+
+
+def _number(x: float) -> str:
+    """Every digit (repr: -2.0000000001, not -2), without the ``.0`` of a whole number (log(0), not log(0.0))."""
+    text = repr(x)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _lift(x: Any) -> Value:

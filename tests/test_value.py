@@ -87,22 +87,22 @@ def test_apple_and_orange():
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: Value(0.0).log(), r"log\(0.0\) is undefined: the argument must be positive"),
-        (lambda: Value(-2.0).log(), r"log\(-2.0\)"),
-        (lambda: Value(1.0) / 0, r"div\(1.0, 0.0\) is undefined: the divisor must not be zero"),
-        (lambda: 1 / Value(0.0), r"div\(1.0, 0.0\)"),
-        (lambda: Value(0.0).reciprocal(), r"reciprocal\(0.0\)"),
+        (lambda: Value(0.0).log(), r"log\(0\) is undefined: the argument must be positive"),
+        (lambda: Value(-2.0).log(), r"log\(-2\)"),
+        (lambda: Value(1.0) / 0, r"div\(1, 0\) is undefined: the divisor must not be zero"),
+        (lambda: 1 / Value(0.0), r"div\(1, 0\)"),
+        (lambda: Value(0.0).reciprocal(), r"reciprocal\(0\)"),
         (
             lambda: Value(-8.0) ** (1 / 3),
-            r"pow\(-8.0, 0.3333333333333333\) is undefined: a negative base needs an integer exponent$",
+            r"pow\(-8, 0.3333333333333333\) is undefined: a negative base needs an integer exponent$",
         ),
         (lambda: Value(-2.0000000001) ** 0.5, r"pow\(-2.0000000001, 0.5\)"),  # every digit, not pow(-2, 0.5)
-        (lambda: Value(0.0) ** -1, r"pow\(0.0, -1.0\) is undefined: zero cannot be raised to a negative power"),
-        (lambda: Value(1000.0).exp(), r"exp\(1000.0\) overflows"),
+        (lambda: Value(0.0) ** -1, r"pow\(0, -1\) is undefined: zero cannot be raised to a negative power"),
+        (lambda: Value(1000.0).exp(), r"exp\(1000\) overflows"),
         # Overflow is its own reason, for every op: not "a negative base needs an integer exponent".
-        (lambda: Value(2.0) ** 1e10, r"^pow\(2.0, 10000000000.0\) overflows: the result is too large for a float$"),
-        (lambda: Value(9.0) ** (9**9), r"pow\(9.0, 387420489.0\) overflows"),
-        (lambda: 2.0 ** Value(1e10), r"pow\(2.0, 10000000000.0\) overflows"),
+        (lambda: Value(2.0) ** 1e10, r"^pow\(2, 10000000000\) overflows: the result is too large for a float$"),
+        (lambda: Value(9.0) ** (9**9), r"pow\(9, 387420489\) overflows"),
+        (lambda: 2.0 ** Value(1e10), r"pow\(2, 10000000000\) overflows"),
         (lambda: Value(1e200) * 1e200, r"mul\(1e\+200, 1e\+200\) overflows"),
         (lambda: Value(1.7e308) + 1.7e308, r"add\(1.7e\+308, 1.7e\+308\) overflows"),
         (lambda: -1.7e308 - Value(1.7e308), r"sub\(-1.7e\+308, 1.7e\+308\) overflows"),
