@@ -100,8 +100,13 @@ def where(mask: Any, x: Any, fill: Any = 0.0) -> Any:
     if mask is True:
         return x
     # Still a node that depends on x (with gradient 0 where not selected), so that a gradient
-    # of a gradient can be taken at any point, not only where the mask happens to hold.
-    op = Op("where", "where", lambda g, y, x: where(mask, g))
+    # of a gradient can be taken at any point, not only where the mask happens to hold. The
+    # mask may broadcast x to a larger shape; the gradient is summed back to x's own.
+    if scalar:
+        op = Op("where", "where", lambda g, y, x: where(mask, g))
+    else:
+        shape = x.data.shape
+        op = Op("where", "where", lambda g, y, x: sum_to(where(mask, g), shape))
     return x._result(fill if scalar else np.where(mask, x.data, fill), op, (x,))
 
 

@@ -270,3 +270,14 @@ def test_clip_needs_a_bound():
     with pytest.raises(ValueError, match=r"clip: give low, high or both"):
         Tensor(np.zeros(3)).clip(None, None)
     np.testing.assert_array_equal(Tensor(np.array([-2.0, 2.0])).clip(None, 1.0).data, [-2.0, 1.0])
+
+
+def test_a_guarded_rule_that_broadcasts_keeps_the_input_shape_in_higher_derivatives():
+    x = Tensor(np.array([0.0, 1.0, 2.0]), requires_grad=True)
+    p = Tensor(np.array([[0.0], [2.0]]))  # x ** 0 (guarded at x = 0) and x ** 2, broadcast to (2, 3)
+    g = grad((x**p).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(grad(g.sum(), x), [2.0, 2.0, 2.0])
+    s = Tensor(np.array(0.0), requires_grad=True)  # a 0-d input under a broadcasting guard
+    gs = grad((s**p).sum(), s, create_graph=True)
+    assert gs.shape == () and grad(gs, s).shape == ()
