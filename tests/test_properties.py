@@ -471,6 +471,8 @@ TENSOR_OPS = {  # name: fn(a, b, k) on Tensors or on object arrays of Values; k 
     "pow int": lambda a, b, k: a ** [0, 1, 2, 3][k % 4],
     "relu pow": lambda a, b, k: TENSOR_OPS["relu"](a, b, k) ** [1, 1.5, 2, 2.5, 3][k % 5],  # x**p at 0, p ≥ 1
     "0 ** pos": lambda a, b, k: 0.0 ** (1.0 + a * a),
+    # exponents 0 and 2 broadcast against a (x ** 0 at x = 0 is guarded, in a larger shape)
+    "pow broadcast": lambda a, b, k: a ** np.array([0.0, 2.0]).reshape((2,) + (1,) * a.ndim),
     "clip": lambda a, b, k: _on(lambda x: x.clip(-0.5, 0.5), each(_ref_clip))(a),
     "sum": lambda a, b, k: a.sum(axis=_axis(a, k)) if a.ndim else a,
     "mean": lambda a, b, k: a.mean(axis=_axis(a, k)) if a.ndim else a,
