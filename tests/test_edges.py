@@ -65,6 +65,7 @@ def test_pow_with_both_inputs_variable_keeps_the_mixed_derivative():
     assert ga.data == 0.0 and grad(ga, b) == 0.5
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # NumPy's, for the infinite slope itself
 @pytest.mark.parametrize(
     "fn",
     [
@@ -124,6 +125,7 @@ def test_nan_propagates_through_value_ops_and_their_gradients(name):
         lambda x: x.max(keepdims=True),
     ],
 )
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # NumPy's, for 0 / 0 in a row of nan
 def test_nan_propagates_through_tensor_ops_and_their_gradients(fn):
     x = Tensor(np.array([NAN, 0.2, -3.0]), requires_grad=True)
     y = fn(x)
