@@ -112,7 +112,8 @@ class SoftmaxWithLoss:
         # Σt per row; class indices make one-hot rows, whose sums are 1 without adding them up.
         self.mass = self.t.sum(axis=1, keepdims=True) if t.shape == x.shape else 1.0
         n = rows.shape[0]
-        return float(-(self.t * log_y).sum() / n) if n else math.nan
+        t_log_y = np.where(self.t != 0, self.t * log_y, 0)  # no 0·(−∞) = nan where a class has p = 0 and t = 0
+        return float(-t_log_y.sum() / n) if n else math.nan
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         n = max(self.y.shape[0], 1)  # an empty batch: an empty gradient, whatever the scale

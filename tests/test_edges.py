@@ -283,3 +283,23 @@ def test_a_guarded_rule_that_broadcasts_keeps_the_input_shape_in_higher_derivati
     s = Tensor(np.array(0.0), requires_grad=True)  # a 0-d input under a broadcasting guard
     gs = grad((s**p).sum(), s, create_graph=True)
     assert gs.shape == () and grad(gs, s).shape == ()
+
+
+def test_a_class_with_no_target_and_zero_probability_adds_nothing_to_the_loss():
+    from scratchgrad.autograd import softmax_cross_entropy
+    from scratchgrad.nn.manual import SoftmaxWithLoss
+
+    logits = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -np.inf]])  # masked classes: p = 0 exactly
+    labels = np.array([0, 1])
+    x = Tensor(logits, requires_grad=True)
+    expected = softmax_cross_entropy(x, labels)
+    expected_grad = grad(expected, x)
+    assert np.isfinite(expected.item())
+    for target in (np.eye(3)[labels], np.eye(3)[labels] * 0.5):  # one-hot, and soft rows summing to 0.5
+        loss = softmax_cross_entropy(x, target)
+        scale = target.sum(axis=1).mean()
+        assert loss.item() == pytest.approx(expected.item() * scale, rel=1e-12)
+        manual = SoftmaxWithLoss()
+        assert manual.forward(logits, target) == pytest.approx(loss.item(), rel=1e-12)
+        np.testing.assert_allclose(manual.backward(), grad(loss, x), rtol=1e-12)
+    np.testing.assert_allclose(grad(softmax_cross_entropy(x, np.eye(3)[labels]), x), expected_grad, rtol=1e-12)
