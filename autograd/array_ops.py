@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from scratchgrad.autograd.elementwise import raw, sum_to
+from scratchgrad.autograd.elementwise import raw, sum_to, where
 from scratchgrad.autograd.errors import ShapeError
 from scratchgrad.autograd.graph import Node, Op
 
@@ -82,9 +82,19 @@ def sum(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
 
 
 def mean(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
-    """Mean over ``axis``: the sum divided by the number of elements summed."""
-    count = x.data.size // math.prod(_kept_shape(x.shape, axis))
+    """Mean over ``axis``: the sum divided by the number of elements summed.
+
+    Over an empty axis that is 0 / 0: nan with NumPy's RuntimeWarning, as ``np.mean``.
+    """
+    count = math.prod(x.shape[i] for i in _axes(x.shape, axis))
+    if count == 0:
+        return x._result(x.data.mean(axis=axis, keepdims=keepdims), Op("mean", "mean", _empty_mean_grad), (x,))
     return sum(x, axis, keepdims) / count
+
+
+def _empty_mean_grad(g: Any, y: Any, x: Any) -> Any:
+    """The gradient of a mean over nothing: as empty as its input."""
+    return x * 0 if isinstance(x, Node) else np.zeros_like(x)
 
 
 def max(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
@@ -92,9 +102,10 @@ def max(x: Node, axis: Axis = None, keepdims: bool = False) -> Node:
     top = x.data.max(axis=axis, keepdims=True)
 
     def grad(g: Any, y: Any, x: Any) -> Any:
-        mask = (raw(x) == top).astype(top.dtype)
-        share = mask / mask.sum(axis=axis, keepdims=True)
-        return share * (g if keepdims else g.reshape(top.shape))
+        mask = raw(x) == top
+        share = mask / mask.sum(axis=axis, keepdims=True, dtype=top.dtype)  # nan where a row's max is nan
+        # Selected, not multiplied: an inf in g must not become 0·inf = nan off the maxima.
+        return where(mask | np.isnan(share), share * (g if keepdims else g.reshape(top.shape)))
 
     out = top if keepdims else top.reshape(_reduced_shape(x.shape, axis))
     return x._result(out, Op("max", "max", grad), (x,))
@@ -110,10 +121,16 @@ def reshape(x: Node, shape: tuple[int, ...]) -> Node:
 
 
 def transpose(x: Node, axes: tuple[int, ...]) -> Node:
-    """Permute axes (reverse them when ``axes`` is empty, as ``ndarray.transpose()``)."""
-    order = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    if sorted(order) != list(range(x.ndim)):
-        raise ShapeError(f"transpose: axes {order} are not a permutation of the {x.ndim} axes of {x.shape}")
+    """Permute axes (reverse them when ``axes`` is empty, as ``ndarray.transpose()``); -1 is the last, as in NumPy."""
+    given = tuple(axes)
+    if not given:
+        order = tuple(reversed(range(x.ndim)))
+    elif len(given) != x.ndim or not all(isinstance(a, int | np.integer) and -x.ndim <= a < x.ndim for a in given):
+        raise ShapeError(f"transpose: axes {given} do not name each of the {x.ndim} axes of {x.shape} once")
+    else:
+        order = tuple(int(a) % x.ndim for a in given)
+    if len(set(order)) != x.ndim:
+        raise ShapeError(f"transpose: axes {given} repeat an axis of {x.shape} (each of its {x.ndim} axes once)")
     inverse = tuple(np.argsort(order).tolist())
     return x._result(x.data.transpose(order), Op("transpose", "ᵀ", lambda g, y, x: g.transpose(inverse)), (x,))
 
@@ -153,14 +170,21 @@ def scatter(g: Any, key: Any, shape: tuple[int, ...]) -> Any:
 
 
 def clip(x: Node, low: float | None, high: float | None) -> Node:
-    """Clamp to [low, high]; the gradient passes only where the input was inside."""
+    """Clamp to [low, high]; the gradient passes where the input was inside (bounds included).
+
+    Outside, the gradient is exactly 0 (selected, so an inf from upstream does not become nan);
+    at a nan input it is nan.
+    """
+    if low is None and high is None:
+        raise ValueError("clip: give low, high or both; clip(None, None) would clamp nothing")
     inside = np.ones(x.shape, dtype=bool)
     if low is not None:
         inside &= x.data >= low
     if high is not None:
         inside &= x.data <= high
     data = np.clip(x.data, low, high)
-    return x._result(data, Op("clip", "clip", lambda g, y, x: g * inside), (x,))
+    fill = data * 0  # 0, or nan where the input was nan
+    return x._result(data, Op("clip", "clip", lambda g, y, x: where(inside, g, fill)), (x,))
 
 
 def astype(x: Node, dtype: np.dtype) -> Node:

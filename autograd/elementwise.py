@@ -24,8 +24,9 @@ from scratchgrad.autograd.graph import Node, Op
 class Elementwise:
     """One elementwise primitive, as an `Op` for scalars and an `Op` for arrays.
 
-    ``domain`` says in words what inputs the scalar forward accepts; it is
-    quoted when a `Value` operation falls outside it.
+    ``domain`` says in words what inputs the scalar forward accepts (a
+    function of the inputs when the reason depends on them); it is quoted when
+    a `Value` operation falls outside it. Overflow has its own message.
     """
 
     def __init__(
@@ -35,7 +36,7 @@ class Elementwise:
         scalar: Callable[..., float],
         array: Callable[..., np.ndarray],
         *vjps: Callable[..., Any],
-        domain: str = "",
+        domain: str | Callable[..., str] = "",
     ) -> None:
         self.scalar_forward = scalar
         self.array_forward = array
@@ -85,6 +86,42 @@ def raw(x: Any) -> Any:
     return x.data if isinstance(x, Node) else x
 
 
+def where(mask: Any, x: Any, fill: Any = 0.0) -> Any:
+    """``x`` where ``mask`` holds, ``fill`` elsewhere: how a derivative rule *selects*.
+
+    ``g * mask`` would turn an inf or nan in ``g`` into nan where the mask is 0;
+    selecting gives exactly ``fill`` there. ``mask`` and ``fill`` are raw data
+    (constants of the rule); ``x`` is a float, an array or — with
+    ``create_graph`` — a node, whose gradient is selected the same way.
+    """
+    scalar = mask is True or mask is False  # a Value's rule: one side or the other
+    if not isinstance(x, Node):
+        return (x if mask else fill) if scalar else np.where(mask, x, fill)
+    if mask is True:
+        return x
+    # Still a node that depends on x (with gradient 0 where not selected), so that a gradient
+    # of a gradient can be taken at any point, not only where the mask happens to hold. The
+    # mask may broadcast x to a larger shape; the gradient is summed back to x's own.
+    if scalar:
+        op = Op("where", "where", lambda g, y, x: where(mask, g))
+    else:
+        shape = x.data.shape
+        op = Op("where", "where", lambda g, y, x: sum_to(where(mask, g), shape))
+    return x._result(fill if scalar else np.where(mask, x.data, fill), op, (x,))
+
+
+def guarded(keep: Any, rule: Callable[[Any], Any], x: Any, safe: float) -> Any:
+    """``rule(x)`` where ``keep`` holds and exactly 0 elsewhere, never evaluating the rule off ``keep``.
+
+    Off ``keep`` the rule sees ``safe`` in place of ``x``: had it seen ``x`` (``0 ** -1``),
+    a `Value` would raise, and with ``create_graph`` the inf would come back as
+    ``0 * inf = nan`` in the next derivative, however the result was selected.
+    """
+    if keep is True or (keep is not False and keep.all()):  # the usual case: nothing to guard
+        return rule(x)
+    return where(keep, rule(where(keep, x, safe)))
+
+
 def _log(x: Any) -> Any:
     if isinstance(x, Node):
         return x.log()
@@ -93,11 +130,40 @@ def _log(x: Any) -> Any:
 
 def _sign(x: Any) -> Any:
     x = raw(x)
-    return float((x > 0) - (x < 0)) if isinstance(x, float) else np.sign(x)
+    if x.__class__ is float:  # a Value's data; NumPy's floats (np.float64 subclasses float) take np.sign
+        return float((x > 0) - (x < 0)) if x == x else x  # nan has no sign: it stays nan
+    return np.sign(x)
 
 
 def _scalar_relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    return 0.0 if x <= 0.0 else x  # nan is not <= 0: it stays nan, as np.maximum keeps it
+
+
+def _pow_base_grad(g: Any, y: Any, a: Any, b: Any) -> Any:
+    """d/da a**b = b·a**(b−1), and exactly 0 where b = 0 (x ** 0 is flat, also at x = 0).
+
+    Guarded only where 0·∞ would arise (b = 0 at a = 0): elsewhere the product keeps its
+    dependence on b, which a second derivative in b needs.
+    """
+    return guarded((raw(b) != 0) | (raw(a) != 0), lambda a: g * b * a ** (b - 1), a, safe=1.0)
+
+
+def _pow_exponent_grad(g: Any, y: Any, a: Any, b: Any) -> Any:
+    """d/db a**b = a**b·log a, and exactly 0 where a**b = 0 (0 ** b is flat for b > 0)."""
+    return guarded(raw(y) != 0, lambda a: g * y * _log(a), a, safe=1.0)
+
+
+def _relu_grad(g: Any, y: Any, x: Any) -> Any:
+    # Where the output is not positive it is 0 — or nan, for a nan input: that is the fill.
+    if y.__class__ is float:  # a Value's plain backward, spelled out: the scalar engine's hot path
+        return g if y > 0 else y
+    y = raw(y)
+    return where(y > 0, g, y)
+
+
+def _abs_grad(g: Any, y: Any, x: Any) -> Any:
+    x = raw(x)
+    return where(x != 0, g) * _sign(x)  # abs'(0) = 0, exactly, whatever g is (and nan stays nan)
 
 
 def _scalar_sigmoid(x: float) -> float:
@@ -134,17 +200,17 @@ div = Elementwise(
     domain="the divisor must not be zero",
 )
 pow = Elementwise(
-    "pow", "**", math.pow, np.power,
-    lambda g, y, a, b: g * b * a ** (b - 1),
-    lambda g, y, a, b: g * y * _log(a),
-    domain="a negative base needs an integer exponent, and a zero base a non-negative one",
+    "pow", "**", math.pow, np.power, _pow_base_grad, _pow_exponent_grad,
+    domain=lambda a, b: (
+        "a negative base needs an integer exponent" if a < 0 else "zero cannot be raised to a negative power"
+    ),
 )
 reciprocal = Elementwise(
     "reciprocal", "/", lambda x: 1.0 / x, np.reciprocal, lambda g, y, x: -g * y * y,
     domain="the argument must not be zero",
 )
 neg = Elementwise("neg", "-", operator.neg, np.negative, lambda g, y, x: -g)
-exp = Elementwise("exp", "exp", math.exp, np.exp, lambda g, y, x: g * y, domain="the result overflows")
+exp = Elementwise("exp", "exp", math.exp, np.exp, lambda g, y, x: g * y)
 log = Elementwise(
     "log", "log", math.log, np.log, lambda g, y, x: g / x, domain="the argument must be positive"
 )
@@ -152,10 +218,8 @@ tanh = Elementwise("tanh", "tanh", math.tanh, np.tanh, lambda g, y, x: g * (1 - 
 sigmoid = Elementwise(
     "sigmoid", "σ", _scalar_sigmoid, _array_sigmoid, lambda g, y, x: g * y * (1 - y)
 )
-relu = Elementwise(
-    "relu", "ReLU", _scalar_relu, lambda x: np.maximum(x, 0), lambda g, y, x: g * (raw(y) > 0)
-)
-abs = Elementwise("abs", "|x|", math.fabs, np.abs, lambda g, y, x: g * _sign(x))
+relu = Elementwise("relu", "ReLU", _scalar_relu, lambda x: np.maximum(x, 0), _relu_grad)
+abs = Elementwise("abs", "|x|", math.fabs, np.abs, _abs_grad)
 
 
 class Arithmetic:

@@ -8,6 +8,7 @@ visualizer draws the unfused one.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,10 @@ def _shifted_exp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.n
     fast route: the max via `_row_max`, the sums as one BLAS product (~3x faster
     than ``.sum(axis=1)`` for 100×10).
     """
+    if x.shape[axis] == 0:
+        # Nothing to take the max of, and every result built from these is empty, as NumPy's would
+        # be. The sum is given as 1 (not the empty sum 0) so that no log of 0 is taken on the way.
+        return x, x.copy(), np.ones_like(x.sum(axis=axis, keepdims=True))
     if x.ndim == 2 and axis in (1, -1):
         shifted = x - _row_max(x)
         e = np.exp(shifted)
@@ -51,9 +56,12 @@ def log_softmax(x: Node, axis: int = -1) -> Node:
 def softmax_cross_entropy(logits: Node, target: Any) -> Node:
     """Mean cross-entropy of softmax(logits) against ``target`` (the book's SoftmaxWithLoss).
 
-    ``logits`` has shape (N, C) or (C,). ``target`` is either one-hot (same
-    shape as ``logits``) or class indices (shape (N,) or a scalar). The
-    backward pass is ``(softmax(logits) - onehot) / N``.
+    ``logits`` has shape (N, C) or (C,), in any memory layout. ``target`` is
+    either class indices (shape (N,) or a scalar) or a same-shape array of
+    one-hot or soft targets t; rows of t need not sum to 1. The loss is
+    −Σ t·log softmax(logits) / N and its gradient (softmax(logits)·Σt − t) / N,
+    which is ``(softmax − onehot) / N`` for class indices. An empty batch (N = 0)
+    has a nan loss, as NumPy's mean of nothing, with a RuntimeWarning; its gradient is empty.
     """
     x = logits.data
     if x.ndim not in (1, 2):
@@ -62,24 +70,36 @@ def softmax_cross_entropy(logits: Node, target: Any) -> Node:
     n = rows.shape[0]
     target = np.asarray(raw(target))
     shifted, e, total = _shifted_exp(rows, axis=1)
-    p = e / total
-    if target.shape == x.shape:  # one-hot (or soft) targets, float or integer
-        onehot = target.reshape(rows.shape).astype(x.dtype, copy=False)
-        loss = (np.log(total).sum() - (onehot * shifted).sum()) / n
-        delta = p - onehot
+    # In C order whatever the logits' layout, so that the flat view below is a view, not a copy.
+    p = np.divide(e, total, order="C")
+    if target.shape == x.shape:  # one-hot or soft targets, float or integer
+        t = target.reshape(rows.shape).astype(x.dtype, copy=False)
+        mass = t.sum(axis=1, keepdims=True)  # Σt of each row: 1 for one-hot and probability rows
+        # t·log p selected where t = 0: a class with no target mass adds 0 even where p = 0 (a logit of
+        # -inf), as it does with class indices, not 0·(−∞) = nan.
+        loss_sum = (np.log(total) * mass).sum() - np.where(t != 0, t * shifted, 0).sum()
+        delta = p * mass - t
     else:
+        mass = 1.0
         picked = _picked(target, rows.shape, x.shape)
-        loss = (np.log(total).sum() - shifted.take(picked).sum()) / n  # -log p_t = log S - (a_t - max)
+        loss_sum = np.log(total).sum() - shifted.take(picked).sum()  # -log p_t = log S - (a_t - max)
         delta = p  # p - onehot, without building the one-hot matrix
         delta.reshape(-1)[picked] -= 1
+    if n:
+        loss = loss_sum / n
+    else:
+        warnings.warn("softmax_cross_entropy: an empty batch (0 rows); the mean loss is nan", RuntimeWarning, 2)
+        loss = np.nan
     if x.ndim == 1:
         delta = delta.reshape(x.shape)
+    scale = 1.0 / max(n, 1)  # an empty batch has an empty gradient: any scale will do
 
     def grad(g: Any, y: Any, x: Any) -> Any:
-        if isinstance(x, Node):  # create_graph: softmax(x) - onehot, with softmax(x) as a node
+        if isinstance(x, Node):  # create_graph: softmax(x)·Σt - t, with softmax(x) as a node
             probs = softmax(x, axis=-1)
-            return (probs - (probs.data - delta)) * (g / n)
-        return delta * (float(g) / n)  # g is the loss's 0-d gradient: scaled as a number, not an array
+            row_mass = np.reshape(mass, (*x.shape[:-1], 1)) if np.ndim(mass) else mass
+            return (probs * row_mass - (probs.data * row_mass - delta)) * (g * scale)
+        return delta * (float(g) * scale)  # g is the loss's 0-d gradient: scaled as a number, not an array
 
     op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
     return logits._result(np.asarray(loss, dtype=x.dtype), op, (logits,))

@@ -24,9 +24,12 @@ class Value(Node, ew.Arithmetic):
     (2.2, 110.00000000000001, 200.0)
 
     Scalar operations outside their domain (``log`` of a non-positive number,
-    division by zero, a negative base with a fractional exponent, ``exp``
-    overflow) raise `DomainError` naming the operation and its inputs; so does
-    a backward pass through an undefined derivative (``x ** 0.5`` at 0).
+    division by zero, a negative base with a fractional exponent) raise
+    `DomainError` naming the operation, its inputs in full precision and the
+    reason; so does a result that overflows, from any operation (``exp``,
+    ``**``, ``*``, ``+``, ``-``, ``/`` alike), and a backward pass through an
+    infinite derivative (``x ** 0.5`` at 0). Where a derivative is 0 it is
+    exactly 0 (``x ** 0`` at 0, ``0 ** y`` in y). nan and inf inputs propagate.
     """
 
     __slots__ = ()
@@ -71,6 +74,8 @@ class Value(Node, ew.Arithmetic):
             data = prim.scalar_forward(self.data)
         except (ArithmeticError, ValueError) as error:
             raise _domain_error(prim, (self,), error) from None
+        if data - data != 0.0:  # inf or nan (one float operation: this runs for every node)
+            _check_overflow(prim, (self,), data)
         return record(Value, data, prim.scalar, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Value:
@@ -80,6 +85,8 @@ class Value(Node, ew.Arithmetic):
             data = prim.scalar_forward(self.data, other.data)
         except (ArithmeticError, ValueError) as error:
             raise _domain_error(prim, (self, other), error) from None
+        if data - data != 0.0:
+            _check_overflow(prim, (self, other), data)
         return record(Value, data, prim.scalar, (self, other))
 
     def _reflected(self, prim: ew.Elementwise, other: Any) -> Value:
@@ -94,7 +101,11 @@ class Value(Node, ew.Arithmetic):
         inputs = tuple(_lift(v) for v in values)
         if not inputs:
             raise ValueError("Value.sum(): needs at least one value")
-        total = math.fsum(x.data for x in inputs)
+        try:
+            total = math.fsum(x.data for x in inputs)
+        except OverflowError:
+            message = f"Value.sum() of {len(inputs)} values overflows: the result is too large for a float"
+            raise DomainError(message) from None
         node = record(Value, total, Op("add", "+", *[_pass_gradient] * len(inputs)), inputs)
         node.name = name
         return node
@@ -104,9 +115,30 @@ def _pass_gradient(g: Any, y: Any, *xs: Any) -> Any:
     return g
 
 
-def _domain_error(prim: ew.Elementwise, inputs: tuple[Value, ...], error: Exception) -> DomainError:
-    args = ", ".join(f"{x.data:g}" for x in inputs)
-    return DomainError(f"{prim.scalar.name}({args}) is undefined: {prim.domain or error}")
+def _check_overflow(prim: ew.Elementwise, inputs: tuple[Value, ...], data: float) -> None:
+    """Refuse an infinite result from finite inputs, as ``math.exp`` and ``math.pow`` do.
+
+    Python's float ``*``, ``+``, ``-`` and ``/`` return inf silently where ``math.exp`` raises;
+    a Value follows one rule for all of them. Inputs that already are inf or nan propagate.
+    """
+    if math.isinf(data) and all(math.isfinite(x.data) for x in inputs):
+        raise _domain_error(prim, inputs, None)
+
+
+def _domain_error(prim: ew.Elementwise, inputs: tuple[Value, ...], error: Exception | None) -> DomainError:
+    """The op, its inputs in full precision (repr), and the one reason this call failed."""
+    data = [x.data for x in inputs]
+    args = ", ".join(_number(x) for x in data)
+    if error is None or isinstance(error, OverflowError):
+        return DomainError(f"{prim.scalar.name}({args}) overflows: the result is too large for a float")
+    reason = prim.domain(*data) if callable(prim.domain) else prim.domain
+    return DomainError(f"{prim.scalar.name}({args}) is undefined: {reason or error}")
+
+
+def _number(x: float) -> str:
+    """Every digit (repr: -2.0000000001, not -2), without the ``.0`` of a whole number (log(0), not log(0.0))."""
+    text = repr(x)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _lift(x: Any) -> Value:

@@ -10,14 +10,15 @@ autograd layers. Three traps of the book's code are fixed on purpose:
   divides by ``t.shape[0]``, which is the number of classes for a single
   one-hot target of shape (C,).
 - Its loss is the exact cross-entropy ``−Σ t·log softmax(x) / N`` for one-hot
-  and for soft (probability) targets; the book's ``cross_entropy_error``
-  adds 1e-7 inside the log and turns a same-size target into ``argmax``
-  indices, which is wrong for soft targets and no longer matches the
-  gradient ``(y − t) / N``.
+  and for soft targets, and its gradient ``(y·Σt − t) / N`` is that loss's own
+  (the book's ``(y − t) / N`` when rows of t sum to 1); the book's
+  ``cross_entropy_error`` adds 1e-7 inside the log and turns a same-size
+  target into ``argmax`` indices, which is wrong for soft targets.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -90,23 +91,33 @@ class Affine:
 
 
 class SoftmaxWithLoss:
-    """Softmax then mean cross-entropy; ``backward`` gives ``(y − t) / N``.
+    """Softmax then mean cross-entropy ``−Σ t·log y / N``; ``backward`` gives ``(y·Σt − t) / N``.
 
     ``x`` is (N, C) scores or one sample (C,); ``t`` is one-hot or soft
     targets of the same shape, or integer class indices (shape (N,) or a scalar).
+    For one-hot and probability rows Σt = 1 and the gradient is the book's
+    ``(y − t) / N``; rows that do not sum to 1 (partial labels, smoothing gone
+    wrong) scale y by their sum, so the gradient stays the loss's own.
+    An empty batch has a nan loss (NumPy's mean of nothing) and an empty gradient.
     """
 
     def forward(self, x: np.ndarray, t: Any) -> float:
         self.x_shape = x.shape
         rows = x.reshape(-1, x.shape[-1])
-        shifted = rows - rows.max(axis=1, keepdims=True)
+        shifted = rows - rows.max(axis=1, keepdims=True, initial=-np.inf)
         log_y = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.y = np.exp(log_y)
-        self.t = _one_hot(np.asarray(t), x, rows)
-        return float(-(self.t * log_y).sum() / rows.shape[0])
+        t = np.asarray(t)
+        self.t = _one_hot(t, x, rows)
+        # Σt per row; class indices make one-hot rows, whose sums are 1 without adding them up.
+        self.mass = self.t.sum(axis=1, keepdims=True) if t.shape == x.shape else 1.0
+        n = rows.shape[0]
+        t_log_y = np.where(self.t != 0, self.t * log_y, 0)  # no 0·(−∞) = nan where a class has p = 0 and t = 0
+        return float(-t_log_y.sum() / n) if n else math.nan
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        return ((self.y - self.t) * (dout / self.y.shape[0])).reshape(self.x_shape)
+        n = max(self.y.shape[0], 1)  # an empty batch: an empty gradient, whatever the scale
+        return ((self.y * self.mass - self.t) * (dout / n)).reshape(self.x_shape)
 
 
 def _one_hot(t: np.ndarray, x: np.ndarray, rows: np.ndarray) -> np.ndarray:

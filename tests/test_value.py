@@ -92,14 +92,35 @@ def test_apple_and_orange():
         (lambda: Value(1.0) / 0, r"div\(1, 0\) is undefined: the divisor must not be zero"),
         (lambda: 1 / Value(0.0), r"div\(1, 0\)"),
         (lambda: Value(0.0).reciprocal(), r"reciprocal\(0\)"),
-        (lambda: Value(-8.0) ** (1 / 3), r"pow\(-8, 0.333333\) is undefined: a negative base needs an integer"),
-        (lambda: Value(0.0) ** -1, r"pow\(0, -1\)"),
-        (lambda: Value(1000.0).exp(), r"exp\(1000\) is undefined: the result overflows"),
+        (
+            lambda: Value(-8.0) ** (1 / 3),
+            r"pow\(-8, 0.3333333333333333\) is undefined: a negative base needs an integer exponent$",
+        ),
+        (lambda: Value(-2.0000000001) ** 0.5, r"pow\(-2.0000000001, 0.5\)"),  # every digit, not pow(-2, 0.5)
+        (lambda: Value(0.0) ** -1, r"pow\(0, -1\) is undefined: zero cannot be raised to a negative power"),
+        (lambda: Value(1000.0).exp(), r"exp\(1000\) overflows"),
+        # Overflow is its own reason, for every op: not "a negative base needs an integer exponent".
+        (lambda: Value(2.0) ** 1e10, r"^pow\(2, 10000000000\) overflows: the result is too large for a float$"),
+        (lambda: Value(9.0) ** (9**9), r"pow\(9, 387420489\) overflows"),
+        (lambda: 2.0 ** Value(1e10), r"pow\(2, 10000000000\) overflows"),
+        (lambda: Value(1e200) * 1e200, r"mul\(1e\+200, 1e\+200\) overflows"),
+        (lambda: Value(1.7e308) + 1.7e308, r"add\(1.7e\+308, 1.7e\+308\) overflows"),
+        (lambda: -1.7e308 - Value(1.7e308), r"sub\(-1.7e\+308, 1.7e\+308\) overflows"),
+        (lambda: Value(1e300) / 1e-300, r"div\(1e\+300, 1e-300\) overflows"),
+        (lambda: Value(1e-320).reciprocal(), r"reciprocal\(1e-320\) overflows"),
+        (lambda: Value.sum([1e308, 1e308]), r"Value.sum\(\) of 2 values overflows"),
     ],
 )
 def test_forward_domain_errors_name_the_op_and_value(build, message):
     with pytest.raises(DomainError, match=message):
         build()
+
+
+def test_infinite_and_nan_inputs_propagate_rather_than_count_as_overflow():
+    inf = float("inf")
+    assert (Value(inf) * 2).data == inf and (Value(inf) + 1e308).data == inf
+    assert math.isnan((Value(float("nan")) * 2).data)
+    assert (Value(1e308) * 1.5 / 2).data == pytest.approx(7.5e307)  # large but finite: fine
 
 
 def test_negative_base_with_integer_exponent_is_fine():
