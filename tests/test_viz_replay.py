@@ -57,7 +57,7 @@ def test_every_frame_has_the_same_layout():
     sizes = {re.search(r'<svg width="\w+" height="\w+"', svg)[0] for svg in svgs}
     positions = {tuple(re.findall(r'<ellipse[^>]*cx="([-\d.]+)" cy="([-\d.]+)"', svg)) for svg in svgs}
     assert len(sizes) == 1 and len(positions) == 1
-    assert len(positions.pop()) == 16  # every op circle was found: an empty match would prove nothing
+    assert len(positions.pop()) == 20  # every op circle and branch point: an empty match would prove nothing
 
 
 def test_captions_do_the_chain_rule_in_numbers():
