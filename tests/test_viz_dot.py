@@ -273,7 +273,7 @@ def test_figure_lookup_and_mistakes():
     assert book.figure("apple-tax", lang="en").root.name == "total price"
     with pytest.raises(ValueError, match="unknown figure"):
         book.figure("pear")
-    with pytest.raises(ValueError, match="only for softmax"):
+    with pytest.raises(ValueError, match="numbers only; symbolic labels exist for"):
         book.figure("apple-tax", symbolic=True)
     with pytest.raises(ValueError, match="unknown language"):
         book.figure("apple-orange", lang="fr")
