@@ -1,7 +1,8 @@
 """``python -m scratchgrad.viz``: draw any expression's graph or one of the book's figures, or replay its backward pass.
 
     python -m scratchgrad.viz "EXPR" --set x=2 y=3 z=4 -o graph.svg [--highlight x]
-    python -m scratchgrad.viz book apple-tax -o out.svg [--lang en]
+    python -m scratchgrad.viz book apple-tax -o out.svg [--lang en] [--dpi 300]
+    python -m scratchgrad.viz book --all -o DIR [--lang en]      # every figure, and DIR/index.html
     python -m scratchgrad.viz book softmax-with-loss -o out.svg [--symbolic] [--collapse Softmax "Cross Entropy Error"]
     python -m scratchgrad.viz replay "EXPR" --set x=2 y=3 -o replay.html [--frames DIR]
     python -m scratchgrad.viz replay --book apple-tax -o replay.html [--lang en]
@@ -25,9 +26,13 @@ from scratchgrad.autograd import DomainError, Node, Value
 from scratchgrad.viz import book
 from scratchgrad.viz.dot import DEFAULT_FONT
 from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
+from scratchgrad.viz.gallery import write_gallery
 from scratchgrad.viz.render import (
+    DEFAULT_DPI,
     DEFAULT_TIMEOUT,
     FORMATS,
+    MAX_DPI,
+    MIN_DPI,
     GraphvizNotFound,
     RenderFailed,
     RenderTimeout,
@@ -66,11 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     command, args = (args[0], args[1:]) if args[:1] in (["book"], ["replay"]) else ("draw", args)
     try:
         options = _parse(command, args)
+        if command == "book" and options.all:
+            print(_gallery(options))
+            return 0
         root, drawing = _graph(options)
         if command == "replay":
             print(_replay(root, options, drawing))
         else:
-            print(f"wrote {render(root, options.output, timeout=options.timeout, **drawing)}")
+            print(f"wrote {render(root, options.output, timeout=options.timeout, dpi=options.dpi, **drawing)}")
     except _HelpShown:
         return 0
     except (UsageError, ValueError, DomainError) as error:  # ValueError: a bad EXPR, an option unfit for the graph
@@ -93,7 +101,8 @@ _EXPRESSION_HELP = (
 
 _USAGE = {
     "draw": "python -m scratchgrad.viz EXPR [--set NAME=NUMBER ...] -o FILE",
-    "book": "python -m scratchgrad.viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]",
+    "book": "python -m scratchgrad.viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]\n"
+            "       python -m scratchgrad.viz book --all -o DIR [--lang ko|en]",
     "replay": "python -m scratchgrad.viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
               "       python -m scratchgrad.viz replay --book FIGURE [--lang ko|en] [--symbolic] [--collapse BOX ...] "
               "-o FILE.html [--frames DIR]",
@@ -129,10 +138,37 @@ def _parse(command: str, args: list[str]) -> argparse.Namespace:
         expression, args = args[0], args[1:]
     options = parser.parse_args(args)
     options.expression = expression
+    if command == "book":
+        _check_book(options)
     folder = options.output.parent
     if not folder.is_dir():
         raise UsageError(f"cannot write {options.output}: no folder {folder}")
     return options
+
+
+def _check_book(options: argparse.Namespace) -> None:
+    """One FIGURE to a file, or --all to a folder; the figure's options make no sense for --all."""
+    if options.all:
+        if options.figure is not None:
+            raise UsageError(f"give a FIGURE or --all, not both (--all draws {options.figure} too)")
+        for name in ("symbolic", "collapse", "highlight", "keep"):  # --all draws symbolic versions itself
+            if getattr(options, name):
+                raise UsageError(f"--{name} is for one figure, not --all")
+        if options.output.exists() and not options.output.is_dir():
+            raise UsageError(f"--all writes a folder of figures, and {options.output} is a file")
+        return
+    if options.figure is None:
+        raise UsageError(f"give a FIGURE ({', '.join(book.FIGURES)}) or --all")
+    try:
+        output_format(options.output)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _gallery(options: argparse.Namespace) -> str:
+    index = write_gallery(options.output, lang=options.lang or "ko", fontname=options.fontname,
+                          timeout=options.timeout)
+    return f"wrote {index} and the figures beside it"
 
 
 def _graph(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
@@ -150,7 +186,8 @@ def _graph(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
         if options.set:
             raise UsageError("--set is for expressions: a book figure has its own values")
         figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
-        root, drawing = figure.root, {**figure.options(), "collapse": options.collapse}
+        drawing = figure.options()
+        root, drawing["collapse"] = figure.root, (*figure.collapse, *options.collapse)
     return root, {**drawing, **_drawing_options(root, options)}
 
 
@@ -195,9 +232,13 @@ def _parser(command: str) -> _Parser:
     """The parser of ``command``; its namespace has every field of the others' too, empty, so one path reads all."""
     parser = _Parser(prog="python -m scratchgrad.viz", usage=_USAGE[command], description=_DESCRIPTION[command],
                      epilog=_EPILOG[command])
-    parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[])
+    parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[], all=False,
+                        dpi=None)
     if command == "book":
-        parser.add_argument("figure", choices=book.FIGURES)
+        parser.add_argument("figure", nargs="?", choices=book.FIGURES, metavar="FIGURE",
+                            help="one of: " + ", ".join(book.FIGURES))
+        parser.add_argument("--all", action="store_true",
+                            help="draw every figure (and its symbolic version) into the folder -o, with index.html")
     if command == "replay":
         parser.add_argument("--book", dest="figure", choices=book.FIGURES, metavar="FIGURE",
                             help="replay one of the book's figures instead of EXPR: " + ", ".join(book.FIGURES))
@@ -213,9 +254,15 @@ def _parser(command: str) -> _Parser:
         parser.add_argument("-o", "--output", required=True, type=_html_path, metavar="FILE.html", help="the page")
         parser.add_argument("--frames", type=Path, metavar="DIR", help="also write each frame as a numbered image here")
         parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
-    else:
-        parser.add_argument("-o", "--output", required=True, type=_output_path, metavar="FILE",
-                            help="the drawing; its extension picks the format: " + ", ".join(f".{f}" for f in FORMATS))
+    else:  # book checks its -o itself: a file for one figure, a folder for --all
+        formats = ", ".join(f".{f}" for f in FORMATS) + (" (a folder with --all)" if command == "book" else "")
+        parser.add_argument("-o", "--output", required=True, type=Path if command == "book" else _output_path,
+                            metavar="FILE", help=f"the drawing; its extension picks the format: {formats}")
+        resolution = parser.add_mutually_exclusive_group()
+        resolution.add_argument("--dpi", type=_dpi, metavar="N",
+                                help=f"resolution of a .png (default {DEFAULT_DPI}; 300 for print)")
+        resolution.add_argument("--scale", type=_scale, dest="dpi", metavar="F",
+                                help="a .png F times as large (--scale 2 is --dpi 192)")
     parser.add_argument("--fontname", default=DEFAULT_FONT, help=f"font of all labels (default: {DEFAULT_FONT})")
     parser.add_argument("--highlight", nargs="+", action="extend", default=[], metavar="NAME",
                         help="draw the paths from the output to these named nodes in bold")
@@ -244,6 +291,27 @@ def _assignment(text: str) -> tuple[str, float]:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"the value must be a finite number (in {text!r})")
     return name, value
+
+
+def _dpi(text: str) -> float:
+    try:
+        dpi = float(text)
+    except ValueError:
+        dpi = math.nan
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"expected a resolution from {MIN_DPI} to {MAX_DPI} dpi, got {text!r}")
+    return dpi
+
+
+def _scale(text: str) -> float:
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = math.nan
+    if not MIN_DPI <= factor * DEFAULT_DPI <= MAX_DPI:
+        raise argparse.ArgumentTypeError(
+            f"expected a scale from {MIN_DPI / DEFAULT_DPI:g} to {MAX_DPI / DEFAULT_DPI:g}, got {text!r}")
+    return factor * DEFAULT_DPI
 
 
 def _budget(text: str) -> int | None:

@@ -1,0 +1,82 @@
+"""Every figure of `viz.book` into one folder, with an ``index.html`` that shows them all.
+
+``python -m scratchgrad.viz book --all -o DIR`` (and ``make demo``) calls `write_gallery`.
+Each figure is written as ``NAME.svg`` (and ``NAME-symbolic.svg`` with the book's
+algebra); the page inlines the same SVG, so it works on its own, without the
+files beside it and without a network. Titles are escaped: the page holds no
+text that is not ours or Graphviz's.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from scratchgrad.viz import book
+from scratchgrad.viz.dot import DEFAULT_FONT, to_dot
+from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
+from scratchgrad.viz.replay import _inline_svg
+
+INDEX = "index.html"
+
+
+def write_gallery(
+    folder: str | Path, *, lang: str = "ko", fontname: str = DEFAULT_FONT, timeout: float | None = DEFAULT_TIMEOUT
+) -> Path:
+    """Draw every book figure (numeric, and symbolic where it has algebra) as SVG into ``folder``; returns the index.
+
+    ``folder`` is created if its parent exists; ``lang`` picks the names and titles.
+    """
+    folder = Path(folder)
+    folder.mkdir(exist_ok=True)
+    entries = []
+    for name in book.FIGURES:
+        variants = [(name, False)] + ([(f"{name}-symbolic", True)] if name in book.SYMBOLIC else [])
+        for stem, symbolic in variants:
+            figure = book.figure(name, lang=lang, symbolic=symbolic)
+            svg = run_dot(to_dot(figure.root, fontname=fontname, **figure.options()), "svg", timeout).decode("utf-8")
+            (folder / f"{stem}.svg").write_text(svg, encoding="utf-8")
+            entries.append((stem, figure.title, symbolic, svg))
+    index = folder / INDEX
+    index.write_text(page(entries, lang), encoding="utf-8")
+    return index
+
+
+def page(entries: list[tuple[str, str, bool, str]], lang: str) -> str:
+    """The gallery page: one section per ``(file stem, title, symbolic, svg)``."""
+    heading = _HEADING[lang]
+    sections = []
+    for k, (stem, title, symbolic, svg) in enumerate(entries, 1):
+        kind = _SYMBOLIC[lang] if symbolic else ""
+        sections.append(
+            f'<section id="{html.escape(stem)}"><h2>{html.escape(title)}{kind}</h2>'
+            f'{_inline_svg(svg, k)}<p><a href="{html.escape(stem)}.svg">{html.escape(stem)}.svg</a></p></section>'
+        )
+    return _PAGE.format(lang=lang, title=html.escape(heading), sections="\n".join(sections))
+
+
+_HEADING = {
+    "ko": "밑바닥부터 시작하는 딥러닝 5장: 계산 그래프",
+    "en": "Deep Learning from Scratch, ch. 5: computational graphs",
+}
+_SYMBOLIC = {"ko": " — 기호", "en": " — symbolic"}
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 1em auto; max-width: 70em; padding: 0 1em; }}
+section {{ margin: 2em 0; border-top: 1px solid #ddd; }}
+h2 {{ font-size: 1.1em; }}
+section svg {{ max-width: 100%; height: auto; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{sections}
+</body>
+</html>
+"""
