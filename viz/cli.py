@@ -6,6 +6,8 @@
     python -m scratchgrad.viz book softmax-with-loss -o out.svg [--symbolic] [--collapse Softmax "Cross Entropy Error"]
     python -m scratchgrad.viz replay "EXPR" --set x=2 y=3 -o replay.html [--frames DIR]
     python -m scratchgrad.viz replay --book apple-tax -o replay.html [--lang en]
+    python -m scratchgrad.viz whatif "x*x" --set x=3 --delta 1 0.1 0.01 [-o graph.svg]
+    python -m scratchgrad.viz book apple-loss --whatif [-o graph.svg]
 
 The expression comes first so that one starting with a minus sign (``-x*y``)
 is not taken for an option. Every mistake in the input is reported as one
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from scratchgrad.autograd import DomainError, Node, Value
-from scratchgrad.viz import book
+from scratchgrad.viz import book, whatif
 from scratchgrad.viz.dot import DEFAULT_FONT
 from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
 from scratchgrad.viz.gallery import write_gallery
@@ -68,16 +70,19 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    command, args = (args[0], args[1:]) if args[:1] in (["book"], ["replay"]) else ("draw", args)
+    command, args = (args[0], args[1:]) if args[:1] in (["book"], ["replay"], ["whatif"]) else ("draw", args)
     try:
         options = _parse(command, args)
         if command == "book" and options.all:
             print(_gallery(options))
             return 0
-        root, drawing = _graph(options)
+        if options.whatif:
+            root, drawing = _what_if(options)
+        else:
+            root, drawing = _graph(options)
         if command == "replay":
             print(_replay(root, options, drawing))
-        else:
+        elif options.output is not None:
             print(f"wrote {render(root, options.output, timeout=options.timeout, dpi=options.dpi, **drawing)}")
     except _HelpShown:
         return 0
@@ -103,6 +108,7 @@ _USAGE = {
     "draw": "python -m scratchgrad.viz EXPR [--set NAME=NUMBER ...] -o FILE",
     "book": "python -m scratchgrad.viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]\n"
             "       python -m scratchgrad.viz book --all -o DIR [--lang ko|en]",
+    "whatif": "python -m scratchgrad.viz whatif EXPR [--set NAME=NUMBER ...] [--delta STEP ...] [-o FILE]",
     "replay": "python -m scratchgrad.viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
               "       python -m scratchgrad.viz replay --book FIGURE [--lang ko|en] [--symbolic] [--collapse BOX ...] "
               "-o FILE.html [--frames DIR]",
@@ -111,6 +117,8 @@ _DESCRIPTION = {
     "draw": "Draw the computational graph of EXPR with forward values and gradients.",
     "book": "Draw one of the book's figures (Deep Learning from Scratch, ch. 5).",
     "replay": "Replay the backward pass one node at a time, as a self-contained HTML page.",
+    "whatif": "Read each gradient as a prediction: nudge every name of EXPR by each step and compare "
+              "the predicted change (gradient × step) with the recomputed one.",
 }
 _EPILOG = {
     "draw": _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures "
@@ -118,11 +126,13 @@ _EPILOG = {
     "(python -m scratchgrad.viz replay --help).",
     "book": None,
     "replay": _EXPRESSION_HELP,
+    "whatif": _EXPRESSION_HELP,
 }
 _NO_SOURCE = {  # the commands that take an EXPR, and what to say when it is missing
     "draw": "give the expression first, e.g. python -m scratchgrad.viz 'x*y' --set x=2 y=3 -o graph.svg",
     "replay": "give the expression first, or --book FIGURE, "
               "e.g. python -m scratchgrad.viz replay 'x*y' --set x=2 y=3 -o r.html",
+    "whatif": "give the expression first, e.g. python -m scratchgrad.viz whatif 'x*x' --set x=3 --delta 1 0.1",
 }
 _FIGURE_ONLY = ("lang", "symbolic", "collapse")
 """Options that only a book figure takes (it has boxes and labels; an expression has neither)."""
@@ -140,6 +150,10 @@ def _parse(command: str, args: list[str]) -> argparse.Namespace:
     options.expression = expression
     if command == "book":
         _check_book(options)
+    if options.output is None:
+        if not (options.whatif or command == "whatif"):
+            raise UsageError("the following arguments are required: -o/--output")
+        return options
     folder = options.output.parent
     if not folder.is_dir():
         raise UsageError(f"cannot write {options.output}: no folder {folder}")
@@ -159,10 +173,25 @@ def _check_book(options: argparse.Namespace) -> None:
         return
     if options.figure is None:
         raise UsageError(f"give a FIGURE ({', '.join(book.FIGURES)}) or --all")
+    if options.output is None:
+        return
     try:
         output_format(options.output)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+def _what_if(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
+    """Print the what-if table of EXPR or of the figure; the graph and how to draw it, the rows as its caption."""
+    if options.figure is None:
+        root, rows = whatif.expression_rows(options.expression, _values(options.set), options.delta)
+        drawing: dict[str, Any] = {}
+    else:
+        figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
+        rows = whatif.figure_rows(figure)
+        root, drawing = figure.root, figure.options()
+    print(whatif.table(rows))
+    return root, {**drawing, **_drawing_options(root, options), "caption": whatif.caption(rows)}
 
 
 def _gallery(options: argparse.Namespace) -> str:
@@ -202,15 +231,19 @@ def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) ->
 
 def _expression_graph(text: str, assignments: list[tuple[str, float]]) -> Value:
     """The graph of ``text`` with the --set values, after backward (when it has a variable)."""
+    output, _ = build(text, _values(assignments))
+    if output.requires_grad:  # a lone number is a constant: it has no gradient to draw
+        output.backward()
+    return output
+
+
+def _values(assignments: list[tuple[str, float]]) -> dict[str, float]:
     values: dict[str, float] = {}
     for name, value in assignments:
         if name in values:
             raise UsageError(f"{name!r} is set twice with --set")
         values[name] = value
-    output, _ = build(text, values)
-    if output.requires_grad:  # a lone number is a constant: it has no gradient to draw
-        output.backward()
-    return output
+    return values
 
 
 def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
@@ -233,7 +266,7 @@ def _parser(command: str) -> _Parser:
     parser = _Parser(prog="python -m scratchgrad.viz", usage=_USAGE[command], description=_DESCRIPTION[command],
                      epilog=_EPILOG[command])
     parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[], all=False,
-                        dpi=None)
+                        dpi=None, whatif=command == "whatif", delta=[1.0])
     if command == "book":
         parser.add_argument("figure", nargs="?", choices=book.FIGURES, metavar="FIGURE",
                             help="one of: " + ", ".join(book.FIGURES))
@@ -245,7 +278,13 @@ def _parser(command: str) -> _Parser:
     if command != "book":
         parser.add_argument("--set", nargs="+", action="extend", type=_assignment, metavar="NAME=NUMBER",
                             help="the value of each name in EXPR")
-    if command != "draw":
+    if command == "whatif":
+        parser.add_argument("--delta", nargs="+", type=_step, default=[1.0], metavar="STEP",
+                            help="the steps to nudge each name by (default: 1); several show the prediction converge")
+    if command == "book":
+        parser.add_argument("--whatif", action="store_true",
+                            help="print the figure's what-if table (apple-loss: the notes' nudges); -o is optional")
+    if command in ("book", "replay"):
         parser.add_argument("--lang", choices=book.LANGUAGES, help="labels of the apple figures (default: ko)")
         parser.add_argument("--symbolic", action="store_true", help="algebra instead of numbers (softmax-with-loss)")
         parser.add_argument("--collapse", nargs="+", action="extend", metavar="BOX",
@@ -256,7 +295,8 @@ def _parser(command: str) -> _Parser:
         parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
     else:  # book checks its -o itself: a file for one figure, a folder for --all
         formats = ", ".join(f".{f}" for f in FORMATS) + (" (a folder with --all)" if command == "book" else "")
-        parser.add_argument("-o", "--output", required=True, type=Path if command == "book" else _output_path,
+        parser.add_argument("-o", "--output", required=command == "draw",
+                            type=Path if command == "book" else _output_path,
                             metavar="FILE", help=f"the drawing; its extension picks the format: {formats}")
         resolution = parser.add_mutually_exclusive_group()
         resolution.add_argument("--dpi", type=_dpi, metavar="N",
@@ -291,6 +331,16 @@ def _assignment(text: str) -> tuple[str, float]:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"the value must be a finite number (in {text!r})")
     return name, value
+
+
+def _step(text: str) -> float:
+    try:
+        step = float(text)
+    except ValueError:
+        step = math.nan
+    if not math.isfinite(step):
+        raise argparse.ArgumentTypeError(f"expected a finite number to nudge by, got {text!r}")
+    return step
 
 
 def _dpi(text: str) -> float:
