@@ -245,3 +245,16 @@ def test_replay_help_lists_the_book_options(capsys):
     out = capsys.readouterr().out
     for option in ("--book FIGURE", "--lang {ko,en}", "--symbolic", "--collapse BOX", "--set NAME=NUMBER"):
         assert option in out
+
+
+def test_a_frame_where_shares_meet_adds_them_up():
+    figure = book.softmax_with_loss()
+    order = toposort(figure.root)
+    exp_a3 = next(k for k, node in enumerate(order) if node.op.glyph == "exp" and node.data > 50)
+    assert caption(order, exp_a3, figure.node_labels).splitlines()[1] == (
+        "gradient from above (upstream): 0.01349 + (-0.01832) = -0.004824")  # via the sum S, via y₃
+    x = Value(3.0, name="x")
+    y = x * x
+    y.backward()
+    assert caption(toposort(y), 0, {}).splitlines()[-1] == "at x the shares add up: 3 + 3 = 6"  # a leaf's total
+

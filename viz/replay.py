@@ -29,7 +29,7 @@ from scratchgrad.autograd import Node, toposort
 from scratchgrad.viz import format as fmt
 from scratchgrad.viz.dot import DotOptions, to_dot
 from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
-from scratchgrad.viz.view import backward_has_run
+from scratchgrad.viz.view import backward_has_run, contribution
 
 MAX_FRAMES = 300
 """Most frames a replay makes (one ``dot`` run each); bigger graphs are refused, not truncated."""
@@ -89,7 +89,8 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
             "replay a smaller graph or pass max_frames=None"
         )
     labels = options.get("node_labels") or {}
-    captions = [caption(order, k, labels) for k in range(len(order))]
+    uses = consumers(order)
+    captions = [caption(order, k, labels, uses) for k in range(len(order))]
     height = max(text.count("\n") for text in captions)  # equal heights: the graph does not jump between frames
     options = {"max_nodes": None, **options}
     return [
@@ -98,13 +99,29 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
     ]
 
 
-def caption(order: list[Node], k: int, labels: Mapping[Node, str]) -> str:
-    """What happens at step ``k``: the gradient from above, and what goes to each input, in numbers."""
+def consumers(order: list[Node]) -> dict[Node, list[tuple[Node, int]]]:
+    """Each node's uses in the graph: ``(consumer, argument position)``, in backward order."""
+    uses: dict[Node, list[tuple[Node, int]]] = {}
+    for node in order:
+        for slot, x in enumerate(node.inputs):
+            uses.setdefault(x, []).append((node, slot))
+    return uses
+
+
+def caption(
+    order: list[Node], k: int, labels: Mapping[Node, str], uses: Mapping[Node, list[tuple[Node, int]]] | None = None
+) -> str:
+    """What happens at step ``k``: the gradient from above, and what goes to each input, in numbers.
+
+    Where a node has several uses, its gradient is the sum of their shares, and the caption
+    adds them up: for the visited node on its upstream line, for a leaf when its last share arrives.
+    """
+    uses = consumers(order) if uses is None else uses
     node = order[k]
     upstream = node.grad
     lines = [
         f"Step {k + 1} of {len(order)}: backward visits {_name(node, labels)}",
-        f"gradient from above (upstream): {_inline(upstream)}",
+        f"gradient from above (upstream): {_sum_of_shares(node, uses) or _inline(upstream)}",
     ]
     xs = [x.data for x in node.inputs]
     for x, vjp in zip(node.inputs, node.op.vjps):
@@ -120,7 +137,20 @@ def caption(order: list[Node], k: int, labels: Mapping[Node, str]) -> str:
             local = vjp(1.0, node.data, *xs)
             lines.append(f"{target}: upstream × local = downstream: "
                          f"{fmt.number(upstream)} × {fmt.number(local)} = {fmt.number(downstream)}")
+    for x in dict.fromkeys(node.inputs):  # a leaf is never visited: its shares meet here, at its last use
+        if x.op is None and x.requires_grad and uses[x][-1][0] is node and len(uses[x]) > 1:
+            lines.append(f"at {_name(x, labels)} the shares add up: {_sum_of_shares(x, uses)}")
     return "\n".join(lines)
+
+
+def _sum_of_shares(node: Node, uses: Mapping[Node, list[tuple[Node, int]]]) -> str | None:
+    """``0.01349 + (-0.01832) = -0.004824``: what each use sends ``node``, and the total; None for one use."""
+    if len(uses.get(node, ())) < 2:
+        return None
+    shares = [contribution(node, target, slot) for target, slot in reversed(uses[node])]  # in forward order
+    terms = [_inline(g) for g in shares]
+    terms = [f"({t})" if t.startswith("-") and i else t for i, t in enumerate(terms)]
+    return f"{' + '.join(terms)} = {_inline(sum(shares[1:], shares[0]))}"
 
 
 def page(title: str, svgs: list[str]) -> str:
