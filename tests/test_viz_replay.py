@@ -89,9 +89,27 @@ def test_tensor_captions_show_shapes():
         "Step 2 of 2: backward visits @ (4, 2)\n"
         "gradient from above (upstream): (4, 2) float64\n"
         "to x: nothing (it needs no gradient)\n"
-        "to W: upstream (4, 2) × local (vector-Jacobian product of @) = downstream (3, 2) float64 "
+        "to W: ∂L/∂W = xᵀ · ∂L/∂Y, (3, 4) · (4, 2) → (3, 2) = downstream (3, 2) float64 "
         "[[0, 0], [0, 0], [0, 0]]"
     )
+
+
+def test_tensor_captions_give_each_rule_with_its_shapes():
+    x = Tensor(np.ones((100, 784)), name="X")
+    W = Tensor(np.full((784, 50), 0.01), requires_grad=True, name="W")
+    b = Tensor(np.zeros(50), requires_grad=True, name="b")
+    h = x @ W
+    h.name = "h"
+    y = (h + b).relu()
+    loss = softmax_cross_entropy(y @ Tensor(np.ones((50, 10))), np.zeros(100, dtype=int))
+    loss.name = "loss"
+    loss.backward()
+    order = toposort(loss)
+    text = "\n".join(caption(order, k, {}) for k in range(len(order)))
+    assert "to W: ∂loss/∂W = Xᵀ · ∂loss/∂h, (784, 100) · (100, 50) → (784, 50) = downstream (784, 50) float64" in text
+    assert "to b: ∂loss/∂Y summed over the batch, (100, 50) → (50,)" in text  # the bias gradient
+    assert "∂loss/∂Y where x > 0, 0 where x ≤ 0 (the mask), (100, 50)" in text  # ReLU
+    assert "to @ (100, 10): (softmax - one-hot t) / N (N = 100), (100, 10) = downstream" in text
 
 
 def test_the_page_is_self_contained(tmp_path):

@@ -27,6 +27,7 @@ from typing import Any, Unpack
 
 from scratchgrad.autograd import Node, toposort
 from scratchgrad.viz import format as fmt
+from scratchgrad.viz import rules
 from scratchgrad.viz.dot import DotOptions, to_dot
 from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
 from scratchgrad.viz.view import backward_has_run, contribution
@@ -124,15 +125,15 @@ def caption(
         f"gradient from above (upstream): {_sum_of_shares(node, uses) or _inline(upstream)}",
     ]
     xs = [x.data for x in node.inputs]
-    for x, vjp in zip(node.inputs, node.op.vjps):
+    for slot, (x, vjp) in enumerate(zip(node.inputs, node.op.vjps)):
         target = f"to {_name(x, labels)}"
         if not x.requires_grad:
             lines.append(f"{target}: nothing (it needs no gradient)")
             continue
         downstream = vjp(upstream, node.data, *xs)
-        if hasattr(upstream, "shape"):
-            lines.append(f"{target}: upstream {_shape(upstream)} × local (vector-Jacobian product of "
-                         f"{node.op.glyph}) = downstream {_inline(downstream)}")
+        if hasattr(upstream, "shape"):  # the rule with its shapes: the Jacobian itself is never built
+            rule = rules.explain(node, slot, dict(labels), order[0].name or "L")
+            lines.append(f"{target}: {rule} = downstream {_inline(downstream)}")
         else:
             local = vjp(1.0, node.data, *xs)
             lines.append(f"{target}: upstream × local = downstream: "
