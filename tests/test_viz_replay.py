@@ -14,7 +14,7 @@ from scratchgrad.autograd import Tensor, Value, softmax_cross_entropy, toposort
 from scratchgrad.viz import book
 from scratchgrad.viz.cli import main
 from scratchgrad.viz.render import run_dot
-from scratchgrad.viz.replay import caption, frames
+from scratchgrad.viz.replay import caption, frames, steps
 from scratchgrad.viz.view import post_order
 
 
@@ -276,3 +276,33 @@ def test_a_frame_where_shares_meet_adds_them_up():
     y.backward()
     assert caption(toposort(y), 0, {}).splitlines()[-1] == "at x the shares add up: 3 + 3 = 6"  # a leaf's total
 
+
+
+def test_a_collapsed_figure_is_replayed_box_by_box():
+    figure = book.figure("softmax-with-loss-simple", symbolic=True)
+    dots = frames(figure.root, **figure.options())
+    assert len(dots) == 2  # Cross Entropy Error, then Softmax: not the 16 nodes hidden inside
+    first, second = (read(dot) for dot in dots)
+    assert [t for t, a in first.vertices.values() if "filled" in a] == ["Cross Entropy Error"]
+    assert [t for t, a in second.vertices.values() if "filled" in a] == ["Softmax"]
+    captions = [text for _, text in steps(figure.root, toposort(figure.root), figure.options())]
+    assert captions[0].splitlines()[0] == (
+        "Step 1 of 2: backward passes through Cross Entropy Error (8 operations drawn as one box)")
+    assert "sends to y₃: -1.358 = -t₃/y₃" in captions[0]
+    assert captions[1].splitlines()[1:] == [
+        "receives for y₁: 0 = -t₁/y₁", "receives for y₂: 0 = -t₂/y₂", "receives for y₃: -1.358 = -t₃/y₃",
+        "sends to a₁: 0.01821 = y₁ - t₁", "sends to a₂: 0.2452 = y₂ - t₂", "sends to a₃: -0.2634 = y₃ - t₃",
+    ]
+
+
+def test_symbolic_captions_use_the_figures_algebra():
+    figure = book.softmax_with_loss(symbolic=True)
+    order = toposort(figure.root)
+    last = steps(figure.root, order, figure.options())[-1][1].splitlines()
+    assert last[1:] == [
+        "gradient from above (upstream): 0.01349 + (-0.01832) = -0.004824 = 1/S - t₃/exp(a₃)",
+        "to a₃: upstream × local = downstream: -0.004824 × 54.6 = -0.2634 = y₃ - t₃",
+    ]
+    numeric = book.softmax_with_loss()
+    assert steps(numeric.root, toposort(numeric.root), numeric.options())[-1][1].splitlines()[2].endswith(
+        "54.6 = -0.2634")  # numbers only: no algebra to add

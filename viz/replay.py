@@ -28,9 +28,10 @@ from typing import Any, Unpack
 from scratchgrad.autograd import Node, toposort
 from scratchgrad.viz import format as fmt
 from scratchgrad.viz import rules
+from scratchgrad.viz.boxes import Box
 from scratchgrad.viz.dot import DotOptions, to_dot
 from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
-from scratchgrad.viz.view import backward_has_run, contribution
+from scratchgrad.viz.view import EdgeKey, EdgeText, backward_has_run, collapsed_units, contribution
 
 MAX_FRAMES = 300
 """Most frames a replay makes (one ``dot`` run each); bigger graphs are refused, not truncated."""
@@ -89,14 +90,31 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
             f"replay: the backward pass visits {len(order):,} nodes, more than max_frames={max_frames}; "
             "replay a smaller graph or pass max_frames=None"
         )
-    labels = options.get("node_labels") or {}
-    uses = consumers(order)
-    captions = [caption(order, k, labels, uses) for k in range(len(order))]
-    height = max(text.count("\n") for text in captions)  # equal heights: the graph does not jump between frames
+    captions = steps(root, order, options)
+    height = max(text.count("\n") for _, text in captions)  # equal heights: the graph does not jump between frames
     options = {"max_nodes": None, **options}
     return [
         to_dot(root, **{**options, "step": k, "caption": text + "\n" * (height - text.count("\n"))})
-        for k, text in enumerate(captions)
+        for k, text in captions
+    ]
+
+
+def steps(root: Node, order: list[Node], options: DotOptions) -> list[tuple[int, str]]:
+    """``(step, caption)`` of each frame: one per node the backward pass visits, or per collapsed box.
+
+    A collapsed box is one frame, at its last node: what it receives from above and what it
+    sends to its inputs, not the hidden nodes inside it ("Softmax: receives -t/y, sends y - t").
+    """
+    labels = options.get("node_labels") or {}
+    algebra = options.get("edge_labels") or {}
+    uses = consumers(order)
+    unit_of = collapsed_units(root, options.get("clusters"), options.get("collapse"))
+    last = {unit_of[node]: k for k, node in enumerate(order)}
+    frames = sorted(last.items(), key=lambda item: item[1])
+    return [
+        (k, box_caption(order, unit, unit_of, labels, algebra, (i, len(frames))) if isinstance(unit, Box)
+         else caption(order, k, labels, uses, algebra, (i, len(frames))))
+        for i, (unit, k) in enumerate(frames, 1)
     ]
 
 
@@ -110,19 +128,25 @@ def consumers(order: list[Node]) -> dict[Node, list[tuple[Node, int]]]:
 
 
 def caption(
-    order: list[Node], k: int, labels: Mapping[Node, str], uses: Mapping[Node, list[tuple[Node, int]]] | None = None
+    order: list[Node], k: int, labels: Mapping[Node, str], uses: Mapping[Node, list[tuple[Node, int]]] | None = None,
+    algebra: Mapping[EdgeKey, EdgeText] | None = None, number: tuple[int, int] | None = None,
 ) -> str:
     """What happens at step ``k``: the gradient from above, and what goes to each input, in numbers.
 
     Where a node has several uses, its gradient is the sum of their shares, and the caption
     adds them up: for the visited node on its upstream line, for a leaf when its last share arrives.
+    ``algebra`` (a figure's ``edge_labels``) adds the figure's own terms: ``-0.2634 = y₃ - t₃``.
+    ``number`` is ``(frame, frames)`` when frames are not one per node (collapsed boxes).
     """
     uses = consumers(order) if uses is None else uses
+    algebra = algebra or {}
     node = order[k]
     upstream = node.grad
+    i, n = number or (k + 1, len(order))
+    above = _sum_of_shares(node, uses) or _inline(upstream)
     lines = [
-        f"Step {k + 1} of {len(order)}: backward visits {_name(node, labels)}",
-        f"gradient from above (upstream): {_sum_of_shares(node, uses) or _inline(upstream)}",
+        f"Step {i} of {n}: backward visits {_name(node, labels)}",
+        f"gradient from above (upstream): {above}{_said(algebra, _upstream_key(node, order[0], uses, algebra), above)}",
     ]
     xs = [x.data for x in node.inputs]
     for slot, (x, vjp) in enumerate(zip(node.inputs, node.op.vjps)):
@@ -137,11 +161,59 @@ def caption(
         else:
             local = vjp(1.0, node.data, *xs)
             lines.append(f"{target}: upstream × local = downstream: "
-                         f"{fmt.number(upstream)} × {fmt.number(local)} = {fmt.number(downstream)}")
+                         f"{fmt.number(upstream)} × {fmt.number(local)} = {fmt.number(downstream)}"
+                         f"{_said(algebra, (x, node), fmt.number(downstream))}")
     for x in dict.fromkeys(node.inputs):  # a leaf is never visited: its shares meet here, at its last use
         if x.op is None and x.requires_grad and uses[x][-1][0] is node and len(uses[x]) > 1:
             lines.append(f"at {_name(x, labels)} the shares add up: {_sum_of_shares(x, uses)}")
     return "\n".join(lines)
+
+
+def box_caption(
+    order: list[Node], box: Box, unit_of: Mapping[Node, Any], labels: Mapping[Node, str],
+    algebra: Mapping[EdgeKey, EdgeText], number: tuple[int, int],
+) -> str:
+    """A collapsed box's frame: the gradients it receives from above and those it sends to its inputs."""
+    members = [node for node in order if unit_of[node] is box]
+    inside = set(members)
+    lines = [f"Step {number[0]} of {number[1]}: backward passes through {box.title} "
+             f"({len(members)} operations drawn as one box)"]
+    root = order[0]
+    for node in members:
+        consumers_outside = [(c, slot) for c in ([None] if node is root else []) for slot in (0,)]
+        consumers_outside += [(c, slot) for c in order if c not in inside
+                              for slot, x in enumerate(c.inputs) if x is node]
+        for target, slot in consumers_outside:
+            share = contribution(node, target, slot)
+            what = algebra.get((node, target), (None, None))[0] or _name(node, labels)
+            lines.append(f"receives for {what}: {_inline(share)}{_said(algebra, (node, target), _inline(share))}")
+    sent: dict[Node, list[Node]] = {}
+    for node in members:
+        for x in node.inputs:
+            if unit_of[x] is not box and x.requires_grad:
+                sent.setdefault(x, []).append(node)
+    for x, targets in sent.items():
+        shares = [contribution(x, t, slot) for t in dict.fromkeys(targets) for slot, y in enumerate(t.inputs) if y is x]
+        total = _inline(sum(shares[1:], shares[0]))
+        key = (x, targets[0]) if len(targets) == 1 else None
+        what = (algebra.get(key, (None, None))[0] if key else None) or _name(x, labels)
+        lines.append(f"sends to {what}: {total}{_said(algebra, key, total)}")
+    return "\n".join(lines)
+
+
+def _upstream_key(node: Node, root: Node, uses: Mapping[Node, list[tuple[Node, int]]],
+                  algebra: Mapping[EdgeKey, EdgeText]) -> EdgeKey | None:
+    """The connection whose label names the gradient arriving at ``node``: its own arrow, its trunk or its one use."""
+    if node is root or (node, None) in algebra:
+        return node, None
+    targets = uses.get(node, ())
+    return (node, targets[0][0]) if len(targets) == 1 else None
+
+
+def _said(algebra: Mapping[EdgeKey, EdgeText], key: EdgeKey | None, number: str) -> str:
+    """`` = y₃ - t₃``: the figure's algebra for the gradient on ``key``, when it says more than the number."""
+    text = algebra.get(key, (None, None))[1] if key is not None else None
+    return f" = {text}" if text and text != number else ""
 
 
 def _sum_of_shares(node: Node, uses: Mapping[Node, list[tuple[Node, int]]]) -> str | None:

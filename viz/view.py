@@ -169,6 +169,15 @@ def _fit(
     return unit_of, units.cover, marker_of, parts
 
 
+def collapsed_units(
+    root: Node, clusters: Mapping[str, Iterable[Node]] | None = None, collapse: Iterable[str] | None = ()
+) -> dict[Node, Node | Box]:
+    """Each node's unit when the boxes named in ``collapse`` are collapsed: the node itself, or the box hiding it."""
+    nodes = post_order(root)
+    all_boxes, box_of = boxes.gather(clusters or {}, nodes, {node: i for i, node in enumerate(nodes)})
+    return boxes.Units(nodes, box_of).assign(boxes.named(all_boxes, collapse or ()))
+
+
 def backward_has_run(root: Node) -> bool:
     """Whether ``root`` carries a gradient: it requires one and it is set and not all zero.
 
