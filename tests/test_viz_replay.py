@@ -285,6 +285,7 @@ def test_a_collapsed_figure_is_replayed_box_by_box():
     first, second = (read(dot) for dot in dots)
     assert [t for t, a in first.vertices.values() if "filled" in a] == ["Cross Entropy Error"]
     assert [t for t, a in second.vertices.values() if "filled" in a] == ["Softmax"]
+    assert [a.shade for a in second.arrows if a.target == "Softmax"] == ["#ffe9a8"] * 3  # all it just sent
     captions = [text for _, text in steps(figure.root, toposort(figure.root), figure.options())]
     assert captions[0].splitlines()[0] == (
         "Step 1 of 2: backward passes through Cross Entropy Error (8 operations drawn as one box)")

@@ -128,6 +128,7 @@ def build(
     replay = _Replay(root, step) if step is not None else None
     if replay is not None:
         vertex_of[replay.current].current = True
+        replay.here = {node for node, vertex in vertex_of.items() if vertex.current}
     reach = _downstream(highlight, connections) if highlight else set()
 
     arrows, branches = [], []
@@ -421,13 +422,14 @@ class _Replay:
             raise ValueError(f"step: the backward pass visits {len(order)} nodes, so step is 0 to {len(order) - 1}")
         self.current = order[step]
         self.visited = set(order[: step + 1])
+        self.here = {self.current}  # the nodes drawn as the current vertex: all of a collapsed box's
 
     def state(self, members: Sequence[Connection]) -> GradientState:
         if any(target is not None and target not in self.visited for _, target, _ in members):
             return "pending"
-        if any(target is self.current for _, target, _ in members):
+        if any(target in self.here for _, target, _ in members):
             return "computed"
-        if any(source is self.current for source, _, _ in members):
+        if any(source in self.here for source, _, _ in members):
             return "arriving"
         return "done"
 
