@@ -307,3 +307,16 @@ def test_symbolic_captions_use_the_figures_algebra():
     numeric = book.softmax_with_loss()
     assert steps(numeric.root, toposort(numeric.root), numeric.options())[-1][1].splitlines()[2].endswith(
         "54.6 = -0.2634")  # numbers only: no algebra to add
+
+
+def test_the_explanation_is_escaped_html_beside_the_drawing_not_text_in_the_svg(tmp_path):
+    x = Value(3.0, name="<b>x</b>")
+    y = x * x
+    y.name = "y & z"
+    y.backward()
+    page = viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "frames").read_text(encoding="utf-8")
+    assert '<div class="explain"><h2>Step 1 of 1: backward visits y &amp; z</h2>' in page
+    assert "<p>at &lt;b&gt;x&lt;/b&gt; the shares add up: 3 + 3 = 6</p>" in page
+    drawing = page[page.index('<div class="drawing">'):]
+    assert "Step 1 of 1" not in drawing and "shares add up" not in drawing  # not baked into the scaled SVG
+    assert "shares add up" in (tmp_path / "frames" / "frame-001.svg").read_text(encoding="utf-8")  # frames keep it

@@ -58,14 +58,17 @@ def replay(
     """
     if frame_format not in FRAME_FORMATS:
         raise ValueError(f"frame_format must be one of {', '.join(FRAME_FORMATS)}, not {frame_format!r}")
-    dots = frames(root, max_frames=max_frames, **options)
-    svgs = _render_all(dots, "svg", timeout)
+    captions = _captions(root, max_frames, options)
+    # On the page the explanation is HTML beside the drawing (readable at any width); the
+    # frame images written for animations carry it as a caption above the graph instead.
+    svgs = _render_all(_dots(root, captions, options, captioned=False), "svg", timeout)
     path = Path(path)
-    path.write_text(page(_title(root), [svg.decode("utf-8") for svg in svgs]), encoding="utf-8")
+    texts = [text for _, text in captions]
+    path.write_text(page(_title(root), [svg.decode("utf-8") for svg in svgs], texts), encoding="utf-8")
     if frames_dir is not None:
         folder = Path(frames_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        images = svgs if frame_format == "svg" else _render_all(dots, frame_format, timeout)
+        images = _render_all(_dots(root, captions, options, captioned=True), frame_format, timeout)
         digits = max(3, len(str(len(images))))
         for k, image in enumerate(images, 1):
             (folder / f"frame-{k:0{digits}d}.{frame_format}").write_bytes(image)
@@ -80,6 +83,11 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
     `MAX_FRAMES` bounds the visited nodes but not the leaves around them:
     give ``max_nodes`` for a graph with very many inputs.
     """
+    return _dots(root, _captions(root, max_frames, options), options, captioned=True)
+
+
+def _captions(root: Node, max_frames: int | None, options: DotOptions) -> list[tuple[int, str]]:
+    """The checked graph's `steps`."""
     if not backward_has_run(root):
         raise ValueError("replay: call backward() on the output first: the frames show the gradients it computed")
     order = toposort(root)
@@ -90,11 +98,16 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
             f"replay: the backward pass visits {len(order):,} nodes, more than max_frames={max_frames}; "
             "replay a smaller graph or pass max_frames=None"
         )
-    captions = steps(root, order, options)
+    return steps(root, order, options)
+
+
+def _dots(root: Node, captions: list[tuple[int, str]], options: DotOptions, captioned: bool) -> list[str]:
+    """Each frame's DOT text, with its caption above the graph or without."""
     height = max(text.count("\n") for _, text in captions)  # equal heights: the graph does not jump between frames
     options = {"max_nodes": None, **options}
     return [
-        to_dot(root, **{**options, "step": k, "caption": text + "\n" * (height - text.count("\n"))})
+        to_dot(root, **{**options, "step": k,
+                        "caption": text + "\n" * (height - text.count("\n")) if captioned else None})
         for k, text in captions
     ]
 
@@ -226,13 +239,27 @@ def _sum_of_shares(node: Node, uses: Mapping[Node, list[tuple[Node, int]]]) -> s
     return f"{' + '.join(terms)} = {_inline(sum(shares[1:], shares[0]))}"
 
 
-def page(title: str, svgs: list[str]) -> str:
-    """The HTML page showing ``svgs`` one at a time; without script all are shown, one under the other."""
+def page(title: str, svgs: list[str], texts: list[str] | None = None) -> str:
+    """The HTML page showing ``svgs`` one at a time; without script all are shown, one under the other.
+
+    ``texts`` are the frames' explanations, one line per paragraph, beside each drawing.
+    """
+    texts = texts or [""] * len(svgs)
     sections = "\n".join(
-        f'<section class="frame" id="frame-{k}" data-frame="{k}">{_inline_svg(svg, k)}</section>'
-        for k, svg in enumerate(svgs, 1)
+        f'<section class="frame" id="frame-{k}" data-frame="{k}">{_explanation(text)}'
+        f'<div class="drawing">{_inline_svg(svg, k)}</div></section>'
+        for k, (svg, text) in enumerate(zip(svgs, texts), 1)
     )
     return _PAGE.format(title=html.escape(title), count=len(svgs), frames=sections, script=_SCRIPT)
+
+
+def _explanation(text: str) -> str:
+    """A frame's caption as escaped HTML paragraphs, the first (the step) as its heading."""
+    if not text:
+        return ""
+    head, *rest = text.split("\n")
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in rest)
+    return f'<div class="explain"><h2>{html.escape(head)}</h2>{body}</div>'
 
 
 def _render_all(dots: list[str], kind: str, timeout: float | None) -> list[bytes]:
@@ -282,7 +309,13 @@ _PAGE = """<!DOCTYPE html>
 body {{ font-family: sans-serif; margin: 1em; }}
 nav {{ position: sticky; top: 0; background: white; padding: 0.5em 0; display: flex; gap: 0.6em; align-items: center; }}
 #slider {{ flex: 0 1 30em; }}
+.frame:not([hidden]) {{ display: flex; gap: 1.5em; align-items: flex-start; }}
+.explain {{ flex: 0 0 22em; line-height: 1.45; }}
+.explain h2 {{ font-size: 1.05em; margin: 0.3em 0 0.6em; }}
+.explain p {{ margin: 0.3em 0; overflow-wrap: anywhere; }}
+.drawing {{ flex: 1 1 auto; min-width: 0; }}
 .frame svg {{ max-width: 100%; height: auto; }}
+@media (max-width: 60em) {{ .frame:not([hidden]) {{ flex-direction: column; }} .explain {{ flex: none; }} }}
 .help {{ color: #555; font-size: 0.9em; margin: 0; }}
 </style>
 </head>
