@@ -125,7 +125,7 @@ def steps(root: Node, order: list[Node], options: DotOptions) -> list[tuple[int,
     last = {unit_of[node]: k for k, node in enumerate(order)}
     frames = sorted(last.items(), key=lambda item: item[1])
     return [
-        (k, box_caption(order, unit, unit_of, labels, algebra, (i, len(frames))) if isinstance(unit, Box)
+        (k, box_caption(order, unit, unit_of, uses, labels, algebra, (i, len(frames))) if isinstance(unit, Box)
          else caption(order, k, labels, uses, algebra, (i, len(frames))))
         for i, (unit, k) in enumerate(frames, 1)
     ]
@@ -183,8 +183,8 @@ def caption(
 
 
 def box_caption(
-    order: list[Node], box: Box, unit_of: Mapping[Node, Any], labels: Mapping[Node, str],
-    algebra: Mapping[EdgeKey, EdgeText], number: tuple[int, int],
+    order: list[Node], box: Box, unit_of: Mapping[Node, Any], uses: Mapping[Node, list[tuple[Node, int]]],
+    labels: Mapping[Node, str], algebra: Mapping[EdgeKey, EdgeText], number: tuple[int, int],
 ) -> str:
     """A collapsed box's frame: the gradients it receives from above and those it sends to its inputs."""
     members = [node for node in order if unit_of[node] is box]
@@ -193,10 +193,9 @@ def box_caption(
              f"({len(members)} operations drawn as one box)"]
     root = order[0]
     for node in members:
-        consumers_outside = [(c, slot) for c in ([None] if node is root else []) for slot in (0,)]
-        consumers_outside += [(c, slot) for c in order if c not in inside
-                              for slot, x in enumerate(c.inputs) if x is node]
-        for target, slot in consumers_outside:
+        outside: list[tuple[Node | None, int]] = [(None, 0)] if node is root else []  # the output's own arrow
+        outside += [(c, slot) for c, slot in uses.get(node, ()) if c not in inside]
+        for target, slot in outside:
             share = contribution(node, target, slot)
             what = algebra.get((node, target), (None, None))[0] or _name(node, labels)
             lines.append(f"receives for {what}: {_inline(share)}{_said(algebra, (node, target), _inline(share))}")
