@@ -22,6 +22,7 @@ import graphviz
 
 from scratchgrad.autograd import Node
 from scratchgrad.viz.dot import DotOptions, to_dot
+from scratchgrad.viz.svgtext import flow_runs
 
 FORMATS = ("svg", "png", "pdf", "dot")
 """Output formats, chosen by the file extension."""
@@ -94,7 +95,7 @@ def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT, dpi: 
     if done.returncode != 0:
         complaint = " ".join(done.stderr.decode(errors="replace").split()) or f"exit status {done.returncode}"
         raise RenderFailed(f"dot failed: {complaint}")
-    return done.stdout
+    return flow_runs(done.stdout.decode("utf-8")).encode("utf-8") if kind == "svg" else done.stdout
 
 
 class Drawing(graphviz.Source):
