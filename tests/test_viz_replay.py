@@ -89,7 +89,7 @@ def test_tensor_captions_show_shapes():
         "Step 2 of 2: backward visits @ (4, 2)\n"
         "gradient from above (upstream): (4, 2) float64\n"
         "to x: nothing (it needs no gradient)\n"
-        "to W: ∂L/∂W = xᵀ · ∂L/∂Y, (3, 4) · (4, 2) → (3, 2) = downstream (3, 2) float64 "
+        "to W: ∂L/∂W = xᵀ · ∂L/∂(x · W), (3, 4) · (4, 2) → (3, 2) = downstream (3, 2) float64 "
         "[[0, 0], [0, 0], [0, 0]]"
     )
 
@@ -320,3 +320,10 @@ def test_the_explanation_is_escaped_html_beside_the_drawing_not_text_in_the_svg(
     drawing = page[page.index('<div class="drawing">'):]
     assert "Step 1 of 1" not in drawing and "shares add up" not in drawing  # not baked into the scaled SVG
     assert "shares add up" in (tmp_path / "frames" / "frame-001.svg").read_text(encoding="utf-8")  # frames keep it
+
+
+def test_the_affine_batch_replay_names_the_loss_beyond_a_tensor_output():
+    figure = book.figure("affine-batch", symbolic=True)
+    first, second = (text for _, text in steps(figure.root, toposort(figure.root), figure.options()))
+    assert "to B: ∂L/∂Y summed over the batch, (2, 3) → (3,) = downstream (3,) float64 [5, 7, 9]" in first
+    assert "to W: ∂L/∂W = Xᵀ · ∂L/∂(X · W), (2, 2) · (2, 3) → (2, 3) = downstream" in second

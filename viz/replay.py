@@ -169,7 +169,7 @@ def caption(
             continue
         downstream = vjp(upstream, node.data, *xs)
         if hasattr(upstream, "shape"):  # the rule with its shapes: the Jacobian itself is never built
-            rule = rules.explain(node, slot, dict(labels), order[0].name or "L")
+            rule = rules.explain(node, slot, dict(labels), _loss(order[0]))
             lines.append(f"{target}: {rule} = downstream {_inline(downstream)}")
         else:
             local = vjp(1.0, node.data, *xs)
@@ -225,7 +225,12 @@ def _upstream_key(node: Node, root: Node, uses: Mapping[Node, list[tuple[Node, i
 def _said(algebra: Mapping[EdgeKey, EdgeText], key: EdgeKey | None, number: str) -> str:
     """`` = y₃ - t₃``: the figure's algebra for the gradient on ``key``, when it says more than the number."""
     text = algebra.get(key, (None, None))[1] if key is not None else None
-    return f" = {text}" if text and text != number else ""
+    return f" = {' '.join(text.split())}" if text and text != number else ""
+
+
+def _loss(root: Node) -> str:
+    """What the gradients are of: the output if it is a scalar, else an L beyond it (its seed is ∂L/∂output)."""
+    return root.name if root.name and getattr(root.data, "size", 1) == 1 else "L"
 
 
 def _sum_of_shares(node: Node, uses: Mapping[Node, list[tuple[Node, int]]]) -> str | None:

@@ -28,7 +28,8 @@ def explain(node: Node, slot: int, names: dict[Node, str], loss: str) -> str:
 
 def _matmul(node: Node, slot: int, names: dict[Node, str], loss: str) -> str:
     a, b = node.inputs
-    A, B, Y = _n(a, names, "A"), _n(b, names, "B"), _n(node, names, "Y")
+    A, B = _n(a, names, "A"), _n(b, names, "B")
+    Y = node.name or f"({A} · {B})"
     g = node.data.shape
     if slot == 0:
         return f"∂{loss}/∂{A} = ∂{loss}/∂{Y} · {B}ᵀ, {_s(g)} · {_s(_t(b.data.shape))} → {_s(a.data.shape)}"
