@@ -43,6 +43,8 @@ def test_the_gallery_page_escapes_its_titles():
         (["book", "--all", "apple-tax"], "give a FIGURE or --all, not both"),
         (["book"], "give a FIGURE (chain-rule"),
         (["book", "--all", "--symbolic"], "--symbolic is for one figure, not --all"),
+        (["book", "--all", "--scale", "2"], "--dpi and --scale are for one .png figure; --all writes SVG"),
+        (["book", "--all", "--whatif"], "--whatif is for one figure, not --all"),
         (["book", "apple-tax", "--dpi", "5000"], "expected a resolution from 10 to 1200 dpi"),
         (["book", "apple-tax", "--scale", "x"], "expected a scale from"),
         (["book", "apple-tax", "--dpi", "200", "--scale", "2"], "not allowed with argument"),

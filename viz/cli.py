@@ -165,9 +165,11 @@ def _check_book(options: argparse.Namespace) -> None:
     if options.all:
         if options.figure is not None:
             raise UsageError(f"give a FIGURE or --all, not both (--all draws {options.figure} too)")
-        for name in ("symbolic", "collapse", "highlight", "keep"):  # --all draws symbolic versions itself
+        for name in ("symbolic", "collapse", "highlight", "keep", "whatif"):  # --all draws symbolic versions itself
             if getattr(options, name):
                 raise UsageError(f"--{name} is for one figure, not --all")
+        if options.dpi is not None:
+            raise UsageError("--dpi and --scale are for one .png figure; --all writes SVG")
         if options.output.exists() and not options.output.is_dir():
             raise UsageError(f"--all writes a folder of figures, and {options.output} is a file")
         return
