@@ -69,6 +69,10 @@ def to_dot(
       crossing a box's edge keep their values and gradients.
     - ``edge_labels`` replaces the texts on chosen connections (e.g. algebra
       instead of numbers), ``node_labels`` the text of chosen nodes.
+    - A node used more than once gets one arrow to a branch point carrying its
+      total gradient, then one arrow per use with that use's share (the sum
+      the chain rule makes); ``edge_labels[node, None]`` relabels that trunk.
+      An intermediate node's name is written beside its value (``t = 3``).
     - Gradient rows appear when `backward_has_run` (force them on or off with
       ``gradients``), and never for sources that do not require a gradient.
     - ``max_nodes`` is the drawing's budget: a bigger graph is summarised
