@@ -282,7 +282,7 @@ class _Vertices:
             return Vertex(f"b{position}", unit.title, "box", self._drawn_in(unit.parent))
         text = self.node_labels.get(node)
         if text is None:
-            text = _node_text(node, self.root)
+            text = _node_text(node)
         kind: Kind = "op" if node.op is not None else "leaf"
         return Vertex(f"n{position}", text, kind, self._drawn_in(self.box_of.get(node)))
 
@@ -304,7 +304,7 @@ class _Vertices:
         return list(self.made.values())
 
 
-def _node_text(node: Node, root: Node) -> str:
+def _node_text(node: Node) -> str:
     """An op's glyph; a leaf's name or value. An op's name goes on its arrow (`_texts`), not in its circle."""
     if node.op is None:
         return node.name or fmt.data(node.data)
@@ -353,7 +353,9 @@ def _texts(
     if not show_gradients:
         return forward, None
     total = _total(members)
-    return forward, None if total is None else gradient if gradient is not None else fmt.data(total)
+    if total is None:
+        return forward, None
+    return forward, gradient if gradient is not None else fmt.data(total)
 
 
 def _total(members: Iterable[Connection]) -> Any:
