@@ -189,9 +189,8 @@ def _what_if(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
         root, rows = whatif.expression_rows(options.expression, _values(options.set), options.delta)
         drawing: dict[str, Any] = {}
     else:
-        figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
-        rows = whatif.figure_rows(figure)
-        root, drawing = figure.root, figure.options()
+        figure, drawing = _figure(options)
+        root, rows = figure.root, whatif.figure_rows(figure)
     print(whatif.table(rows))
     return root, {**drawing, **_drawing_options(root, options), "caption": whatif.caption(rows)}
 
@@ -216,10 +215,16 @@ def _graph(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
             raise UsageError(f"give an expression or --book {options.figure}, not both")
         if options.set:
             raise UsageError("--set is for expressions: a book figure has its own values")
-        figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
-        drawing = figure.options()
-        root, drawing["collapse"] = figure.root, (*figure.collapse, *options.collapse)
+        figure, drawing = _figure(options)
+        root = figure.root
     return root, {**drawing, **_drawing_options(root, options)}
+
+
+def _figure(options: argparse.Namespace) -> tuple[book.Figure, dict[str, Any]]:
+    """The book figure the options name, and its drawing options with the boxes --collapse adds to its own."""
+    figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
+    drawing: dict[str, Any] = {**figure.options(), "collapse": (*figure.collapse, *options.collapse)}
+    return figure, drawing
 
 
 def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) -> str:
@@ -287,8 +292,9 @@ def _parser(command: str) -> _Parser:
         parser.add_argument("--whatif", action="store_true",
                             help="print the figure's what-if table (apple-loss: the notes' nudges); -o is optional")
     if command in ("book", "replay"):
-        parser.add_argument("--lang", choices=book.LANGUAGES, help="labels of the apple figures (default: ko)")
-        parser.add_argument("--symbolic", action="store_true", help="algebra instead of numbers (softmax-with-loss)")
+        parser.add_argument("--lang", choices=book.LANGUAGES, help="names and titles of the figures (default: ko)")
+        parser.add_argument("--symbolic", action="store_true",
+                            help="the book's algebra instead of numbers (every figure but the two apple ones)")
         parser.add_argument("--collapse", nargs="+", action="extend", metavar="BOX",
                             help="draw these boxes of the figure (by title) as one node each")
     if command == "replay":
