@@ -55,6 +55,8 @@ def test_korean_names_line_up(capsys):
         (["whatif", "x", "--set", "x=1", "--delta"], "expected at least one argument"),
         (["book", "apple-tax", "--whatif"], "this figure has no what-if experiment (apple-loss has one)"),
         (["book", "apple-tax"], "required: -o/--output"),
+        (["book", "apple-loss", "--whatif", "--collapse", "X"], "--collapse changes the drawing: give -o FILE too"),
+        (["whatif", "x", "--set", "x=1", "--scale", "2"], "--dpi changes the drawing: give -o FILE too"),
         (["whatif", "log(x)", "--set", "x=1", "--delta", "-1"], "log(0) is undefined"),
     ],
 )

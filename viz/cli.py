@@ -151,8 +151,11 @@ def _parse(command: str, args: list[str]) -> argparse.Namespace:
     if command == "book":
         _check_book(options)
     if options.output is None:
-        if not (options.whatif or command == "whatif"):
+        if not options.whatif:
             raise UsageError("the following arguments are required: -o/--output")
+        for name in ("symbolic", "collapse", "highlight", "keep", "dpi"):  # without -o nothing is drawn
+            if getattr(options, name):
+                raise UsageError(f"--{name} changes the drawing: give -o FILE too, or leave it out")
         return options
     folder = options.output.parent
     if not folder.is_dir():
