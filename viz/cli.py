@@ -123,7 +123,8 @@ _DESCRIPTION = {
 _EPILOG = {
     "draw": _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures "
     "(python -m scratchgrad.viz book --help), 'replay' for a step-by-step backward pass "
-    "(python -m scratchgrad.viz replay --help).",
+    "(python -m scratchgrad.viz replay --help), 'whatif' to read the gradients as predictions "
+    "(python -m scratchgrad.viz whatif --help).",
     "book": None,
     "replay": _EXPRESSION_HELP,
     "whatif": _EXPRESSION_HELP,
@@ -200,7 +201,7 @@ def _what_if(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
 
 def _gallery(options: argparse.Namespace) -> str:
     index = write_gallery(options.output, lang=options.lang or "ko", fontname=options.fontname,
-                          timeout=options.timeout)
+                          max_nodes=options.max_nodes, timeout=options.timeout)
     return f"wrote {index} and the figures beside it"
 
 

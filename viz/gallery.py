@@ -16,12 +16,14 @@ from scratchgrad.viz import book
 from scratchgrad.viz.dot import DEFAULT_FONT, to_dot
 from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
 from scratchgrad.viz.replay import _inline_svg
+from scratchgrad.viz.view import DEFAULT_MAX_NODES
 
 INDEX = "index.html"
 
 
 def write_gallery(
-    folder: str | Path, *, lang: str = "ko", fontname: str = DEFAULT_FONT, timeout: float | None = DEFAULT_TIMEOUT
+    folder: str | Path, *, lang: str = "ko", fontname: str = DEFAULT_FONT, max_nodes: int | None = DEFAULT_MAX_NODES,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Path:
     """Draw every book figure (numeric, and symbolic where it has algebra) as SVG into ``folder``; returns the index.
 
@@ -34,7 +36,8 @@ def write_gallery(
         variants = [(name, False)] + ([(f"{name}-symbolic", True)] if name in book.SYMBOLIC else [])
         for stem, symbolic in variants:
             figure = book.figure(name, lang=lang, symbolic=symbolic)
-            svg = run_dot(to_dot(figure.root, fontname=fontname, **figure.options()), "svg", timeout).decode("utf-8")
+            dot = to_dot(figure.root, fontname=fontname, max_nodes=max_nodes, **figure.options())
+            svg = run_dot(dot, "svg", timeout).decode("utf-8")
             (folder / f"{stem}.svg").write_text(svg, encoding="utf-8")
             entries.append((stem, figure.title, symbolic, svg))
     index = folder / INDEX
