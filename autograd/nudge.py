@@ -63,6 +63,8 @@ def nudge(
     (e.g. ``(1, 0.1, 0.01)`` to watch the prediction converge), or a mapping from
     each input to its own step(s). Each row moves one input by one step and
     calls ``f`` again (without recording a graph); ``.grad`` is not touched.
+    The changes are computed in the graph's dtype: in float32 a small step's
+    change drowns in rounding, so watch convergence in float64.
 
     >>> from scratchgrad.autograd import Value
     >>> x = Value(3.0, name="x")

@@ -53,7 +53,7 @@ def test_korean_names_line_up(capsys):
         (["whatif", "2*3"], "the expression has no name to nudge"),
         (["whatif", "x", "--set", "x=1", "--delta", "nan"], "expected a finite number to nudge by"),
         (["whatif", "x", "--set", "x=1", "--delta"], "expected at least one argument"),
-        (["book", "apple-tax", "--whatif"], "this figure has no what-if experiment (apple-loss has one)"),
+        (["book", "apple-tax", "--whatif"], "no what-if experiment; these have one: chain-rule, apple-loss"),
         (["book", "apple-tax"], "required: -o/--output"),
         (["book", "apple-loss", "--whatif", "--collapse", "X"], "--collapse changes the drawing: give -o FILE too"),
         (["whatif", "x", "--set", "x=1", "--scale", "2"], "--dpi changes the drawing: give -o FILE too"),
@@ -63,3 +63,12 @@ def test_korean_names_line_up(capsys):
 def test_whatif_mistakes_are_one_line(capsys, args, message):
     status, out, err = run(capsys, *args)
     assert (status, out) == (2, "") and err.count("\n") == 1 and message in err, err
+
+
+def test_every_figure_listed_with_an_experiment_has_one_and_the_chain_rule_converges(capsys):
+    from scratchgrad.viz import book
+
+    assert [name for name in book.FIGURES if book.figure(name).experiment] == list(book.WHAT_IF)
+    table = cells(run(capsys, "book", "chain-rule", "--whatif")[1])
+    assert table[:3] == [["x", "+1", "6", "6", "7", "1"], ["x", "+0.1", "6", "0.6", "0.61", "0.01"],
+                         ["x", "+0.01", "6", "0.06", "0.0601", "1e-4"]]  # z = (x + y)²: the rest is exactly δ²

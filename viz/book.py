@@ -94,18 +94,27 @@ class Figure:
 
 
 def chain_rule(lang: str = "ko", symbolic: bool = False) -> Figure:
-    """Fig. 5-7: z = t², t = x + y at x = 2, y = 1; backward, ∂z/∂x = ∂z/∂t · ∂t/∂x = 2t · 1 = 6."""
+    """Fig. 5-7: z = t², t = x + y at x = 2, y = 1; backward, ∂z/∂x = ∂z/∂t · ∂t/∂x = 2t · 1 = 6.
+
+    Its `Experiment` nudges x and y by 1: the gradient predicts 6, z grows by 7 (the rest is δ²).
+    """
     x, y = Value(2, name="x"), Value(1, name="y")
-    t = x + y
-    t.name = "t"
-    z = _backward(t**2, "z")
+
+    def square_of_sum(x: Value, y: Value) -> Value:
+        t = x + y
+        t.name = "t"
+        return t**2
+
+    z = _backward(square_of_sum(x, y), "z")
+    t = z.inputs[0]
     labels: dict[EdgeKey, EdgeText] = {}
     if symbolic:
         labels = {
             (x, t): ("x", "∂z/∂t · ∂t/∂x = 2t · 1"), (y, t): ("y", "∂z/∂t · ∂t/∂y = 2t · 1"),
             (t, z): ("t", "∂z/∂t = 2t"), (z.inputs[1], z): ("2", None), (z, None): ("z", "∂z/∂z = 1"),
         }
-    return Figure(z, labels, title=_title("chain-rule", lang))
+    experiment = Experiment(square_of_sum, (x, y), {x: 1.0, y: 1.0})
+    return Figure(z, labels, title=_title("chain-rule", lang), experiment=experiment)
 
 
 def add_node(lang: str = "ko", symbolic: bool = False) -> Figure:
@@ -345,6 +354,9 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 
 SYMBOLIC = tuple(name for name in FIGURES if name not in ("apple-tax", "apple-orange"))
 """The figures with algebra for the arrows (``symbolic=True``); the apple figures are numbers in the book."""
+
+WHAT_IF = ("chain-rule", "apple-loss")
+"""The figures with an `Experiment`: a "what if I nudge it?" table (``--whatif``)."""
 
 
 def figure(name: str, lang: str = "ko", symbolic: bool = False) -> Figure:

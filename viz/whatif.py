@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from scratchgrad.autograd import Node, Nudge, Value, nudge
+from scratchgrad.viz import book
 from scratchgrad.viz import format as fmt
-from scratchgrad.viz.book import Figure
 from scratchgrad.viz.expression import build
 
 HEADERS = ("input", "δ", "gradient", "predicted grad·δ", "actual change", "second order")
@@ -61,11 +61,11 @@ def expression_rows(text: str, values: Mapping[str, float], deltas: Sequence[flo
     return root, rows
 
 
-def figure_rows(figure: Figure) -> list[Nudge]:
+def figure_rows(figure: book.Figure) -> list[Nudge]:
     """The table of a figure's `Experiment`: each input by its step, then by steps 10 and 100 times smaller."""
     experiment = figure.experiment
     if experiment is None:
-        raise ValueError("this figure has no what-if experiment (apple-loss has one)")
+        raise ValueError(f"this figure has no what-if experiment; these have one: {', '.join(book.WHAT_IF)}")
     steps = {x: [d / k for k in SHRINK] for x, d in experiment.deltas.items()}
     return nudge(experiment.function, experiment.inputs, steps)
 
