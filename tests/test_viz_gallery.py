@@ -30,11 +30,14 @@ def test_book_all_writes_every_figure_and_an_index_that_inlines_them(tmp_path, c
     assert len(ids) == len(set(ids))  # the frames' ids made unique
     for name in book.FIGURES:
         assert f"<h2>{html.escape(book.figure(name, lang='en').title)}</h2>" in index
+    assert index.count("<pre>") == len(book.WHAT_IF)
+    assert "apple count  +1       110       110               6160" in index  # the notes' table
 
 
 def test_the_gallery_page_escapes_its_titles():
-    page = gallery.page([("x", '<script>alert("x")</script> & co', False, "<svg></svg>")], "en")
+    page = gallery.page([("x", '<script>alert("x")</script> & co', False, "<svg></svg>", "a < b")], "en")
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in page
+    assert "<pre>a &lt; b</pre>" in page
 
 
 @pytest.mark.parametrize(
