@@ -6,13 +6,17 @@ the gradients computed so far are written in red and the later ones are left
 blank, with the same layout in every frame. Its caption does the chain rule
 in numbers: the gradient arriving from above, times the node's local
 derivative, gives what it sends to each input ("upstream × local =
-downstream"); for tensors, where the local derivative is a Jacobian that is
-never built, it shows the shapes of the vector-Jacobian product.
+downstream"); where several uses meet it adds up their shares; for tensors,
+where the local derivative is a Jacobian that is never built, it gives the
+op's rule with its shapes (`viz.rules`). A figure's algebra (``edge_labels``)
+joins the numbers, and a collapsed box is one frame: what it receives, what
+it sends.
 
-The page inlines every frame's SVG and a few lines of script (previous/next
-buttons, a slider, the arrow keys, ``#frame=N`` in the address): it needs no
-network and no other file. ``frames_dir`` also writes the frames as numbered
-SVG or PNG files, e.g. to make an animation.
+The page inlines every frame's SVG, with its caption as HTML beside it, and
+a few lines of script (previous/next buttons, a slider, the arrow keys,
+``#frame=N`` in the address): it needs no network and no other file.
+``frames_dir`` also writes the frames, captions drawn in, as numbered SVG or
+PNG files, e.g. to make an animation.
 """
 
 from __future__ import annotations
