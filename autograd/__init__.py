@@ -15,6 +15,7 @@ from scratchgrad.autograd.gradcheck import (
 )
 from scratchgrad.autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
 from scratchgrad.autograd.losses import log_softmax, softmax, softmax_cross_entropy
+from scratchgrad.autograd.nudge import Nudge, nudge
 from scratchgrad.autograd.tensor import Tensor
 from scratchgrad.autograd.value import Value
 
@@ -23,6 +24,7 @@ __all__ = [
     "GradcheckError",
     "GradcheckReport",
     "Node",
+    "Nudge",
     "Op",
     "ShapeError",
     "Tensor",
@@ -33,6 +35,7 @@ __all__ = [
     "is_grad_enabled",
     "log_softmax",
     "no_grad",
+    "nudge",
     "numerical_gradient",
     "relative_error",
     "softmax",

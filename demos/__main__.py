@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from scratchgrad.demos import gradient_check, train_mnist
-from scratchgrad.demos.book_figure import TITLES
+from scratchgrad.demos.book_figure import TITLES, gallery
 from scratchgrad.demos.book_figure import main as book_figure
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
@@ -20,6 +20,7 @@ def mnist_args() -> list[str]:
 def main() -> None:
     for name in TITLES:
         book_figure(name, [])
+    gallery([])
     print()
     train_mnist.main(mnist_args())
     print()

@@ -9,6 +9,7 @@ from scratchgrad import viz
 from scratchgrad.autograd import Node
 from scratchgrad.viz.book import LANGUAGES, Figure, figure
 from scratchgrad.viz.format import number
+from scratchgrad.viz.gallery import write_gallery
 
 # Each figure of `viz.book` by its name, with the title the demos print.
 TITLES = {
@@ -59,3 +60,13 @@ def main(name: str, argv: list[str] | None = None) -> None:
         symbolic = figure(name, symbolic=True)
         path = viz.render(symbolic.root, args.out / f"{name}-symbolic.{args.format}", **symbolic.options())
         print(f"  drawn: {path}")
+
+
+def gallery(argv: list[str] | None = None) -> None:
+    """Every graph of the chapter into OUT/gallery, with index.html showing them all."""
+    parser = argparse.ArgumentParser(description="Draw every computational graph of chapter 5 and a gallery page.")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="the gallery goes to OUT/gallery (default: out)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="ko", help="names and titles in Korean or English")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"every graph of chapter 5: {write_gallery(args.out / 'gallery', lang=args.lang)}")

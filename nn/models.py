@@ -49,6 +49,11 @@ class MLP(Sequential):
                 layers.append(activation())
             layers.append(Affine(n_in, n_out, init=init, dtype=dtype, rng=rng))
         super().__init__(*layers)
+        # Drawn, every Affine would be a box "Affine" holding "W" and "b": number them by position.
+        for i, layer in enumerate(layers):
+            layer.title = f"{type(layer).__name__} {i}"
+        for name, parameter in self.named_parameters():
+            parameter.name = name  # "layers.0.W", as in state_dict()
 
 
 class TwoLayerNet(BookNet, MLP):

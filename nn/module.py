@@ -38,6 +38,8 @@ class Module:
     """
 
     training = True  # flipped per instance by train() / eval()
+    title: str | None = None
+    """The title of this module's box in drawings (`viz.module_boxes`); None: its class name."""
 
     # A tool may wrap every module call: hook(module, *args, **kwargs) runs in place of
     # forward (viz.module_boxes draws each call as a box). None costs one attribute check.

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-_VERTEX = re.compile(r'^\t(n\d+|b\d+|m\d+|out) \[label=(?:<(.*?)>|"")((?:, [^<>]*)?)\]$')
+_VERTEX = re.compile(r'^\t(n\d+|b\d+|m\d+|f\d+|out) \[label=(?:<(.*?)>|"")((?:, [^<>]*)?)\]$')
 _ARROW = re.compile(
     r'^\t(c\d+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD></TR><TR><TD PORT="bar"[^>]*BGCOLOR="([^"]+)"></TD></TR>'
     r'(?:<TR><TD(?: BGCOLOR="([^"]+)")?><FONT COLOR="([^"]+)">(.*?)</FONT></TD></TR>)?</TABLE>>\]$'

@@ -2,6 +2,7 @@
 
 import pytest
 
+from scratchgrad.demos.book_figure import gallery
 from scratchgrad.demos.book_figure import main as book_figure
 
 
@@ -21,3 +22,9 @@ def test_book_figure_demos_print_the_numbers_and_draw(name, expected, tmp_path, 
         assert any(line.endswith(text) for line in lines), text
     svg = (tmp_path / f"{name}.svg").read_text()
     assert svg.startswith("<?xml") and "<svg" in svg
+
+
+def test_the_demo_writes_the_gallery_of_every_graph(tmp_path, capsys):
+    gallery(["--out", str(tmp_path), "--lang", "en"])
+    assert capsys.readouterr().out == f"every graph of chapter 5: {tmp_path / 'gallery' / 'index.html'}\n"
+    assert (tmp_path / "gallery" / "affine-batch-symbolic.svg").is_file()

@@ -59,7 +59,7 @@ def test_numbers_only_expression_is_drawn_without_gradients(tmp_path, capsys):
         (["x", "--set", "x=1", "--bogus"], "unrecognized arguments"),
         ([], "give the expression first"),
         (["book", "pear"], "invalid choice: 'pear'"),
-        (["book", "apple-tax", "--symbolic"], "only for softmax-with-loss"),
+        (["book", "apple-tax", "--symbolic"], "numbers only; symbolic labels exist for"),
         (["book", "apple-tax", "--lang", "fr"], "invalid choice: 'fr'"),
     ],
 )

@@ -54,9 +54,9 @@ def test_forward_row_only_before_backward_then_gradients_below():
 def test_gradient_rows_can_be_forced_off_and_on():
     x = Value(2.0, name="x")
     z = x * x
-    assert [e[3] for e in parse(viz.to_dot(z, gradients=True))[1]] == ["0", "0", "0"]
+    assert [e[3] for e in parse(viz.to_dot(z, gradients=True))[1]] == ["0", "0", "0", "0"]  # with x's trunk
     z.backward()
-    assert [e[3] for e in parse(viz.to_dot(z, gradients=False))[1]] == [None, None, None]
+    assert [e[3] for e in parse(viz.to_dot(z, gradients=False))[1]] == [None, None, None]  # no branch point
 
 
 def test_each_arrow_carries_its_own_share_of_the_gradient():
@@ -64,17 +64,18 @@ def test_each_arrow_carries_its_own_share_of_the_gradient():
     z = x * 2 + x.exp()
     z.backward()
     _, edges = parse(viz.to_dot(z))
-    assert ("x", "×", "3", "2") in edges
-    assert ("x", "exp", "3", "20.09") in edges
-    assert fmt.number(x.grad) == "22.09"  # the total, on no single arrow
-    assert all(e[3] != "22.09" for e in edges)
+    assert ("", "×", "3", "2") in edges  # from the branch point
+    assert ("", "exp", "3", "20.09") in edges
+    assert fmt.number(x.grad) == "22.09"  # the total, on the trunk alone
+    assert [e for e in edges if e[3] == "22.09"] == [("x", "", "3", "22.09")]
 
 
 def test_a_value_used_twice_by_one_op_gets_two_arrows():
     x = Value(3.0, name="x")
     z = x * x
     z.backward()
-    assert parse(viz.to_dot(z))[1][:2] == [("x", "×", "3", "3"), ("x", "×", "3", "3")]
+    assert parse(viz.to_dot(z))[1] == [
+        ("", "×", "3", "3"), ("", "×", "3", "3"), ("×", "", "9", "1"), ("x", "", "3", "6")]  # two shares, one total
 
 
 def test_leaf_output_and_unnamed_output():
@@ -223,8 +224,8 @@ def test_softmax_with_loss_figure_5_29():
     dot = figure_dot(figure)
     ops, edges = parse(dot)
     assert ops == {"exp": 3, "+": 2, "/": 1, "×": 7, "log": 3}
-    assert len(edges) == 28
-    assert sum(e[3] is not None for e in edges) == 24
+    assert len(edges) == 32  # 28 connections, and the trunks of exp(a₁), exp(a₂), exp(a₃) and 1/S
+    assert sum(e[3] is not None for e in edges) == 28
     assert sorted(e[2] for e in edges) == sorted([
         "0.3", "2.9", "4",  # a
         "1.35", "18.17", "54.6", "1.35", "18.17", "54.6",  # exp(a), to + and to ×
@@ -233,6 +234,7 @@ def test_softmax_with_loss_figure_5_29():
         "0", "0", "1",  # t
         "-4.006", "-1.406", "-0.3057",  # log y
         "0", "0", "-0.3057", "-0.3057", "-1", "0.3057",  # t log y, their sum, -1, L
+        "1.35", "18.17", "54.6", "0.01349",  # the trunks of exp(a) and 1/S
     ])
     assert sorted(e[3] for e in edges if e[3] is not None) == sorted([
         "0.01821", "0.2452", "-0.2634",  # y - t at a
@@ -240,6 +242,7 @@ def test_softmax_with_loss_figure_5_29():
         "0.01349", "0", "0", "-74.12",  # + -> /, / -> ×
         "0", "0", "-1.358", "0", "0", "-1",  # × -> log, log -> ×
         "-1", "-1", "-1", "-1", "1",  # × -> +, + -> ×, L
+        "0.01349", "0.01349", "-0.004824", "-74.12",  # the trunks: each node's total, the sum of its shares
     ])
     assert [e for e in edges if e[0] == "a₃"] == [("a₃", "exp", "4", "-0.2634")]
     assert figure.root.data == pytest.approx(0.3057, abs=1e-4)
@@ -255,10 +258,12 @@ def test_softmax_with_loss_symbolic_labels():
         t, y, e = f"t{k}", f"y{k}", f"exp(a{k})"
         expected += [
             (f"a{k}", f"{y} - {t}"), (e, "1/S"), (e, f"-{t}/{e}"), ("1/S", f"-{t}S"), (y, f"-{t}/{y}"),
-            (t, None), (f"log {y}", f"-{t}"), (f"{t} log {y}", "-1"),
+            (t, None), (f"log {y}", f"-{t}"), (f"{t} log {y}", "-1"), (e, f"1/S - {t}/{e}"),
         ]
+    expected.append(("1/S", "-S(t₁ + t₂ + t₃)"))
     assert Counter(e[2:] for e in edges) == Counter(expected)
-    assert ("exp", "+", "exp(a₁)", "1/S") in edges and ("exp", "×", "exp(a₁)", "-t₁/exp(a₁)") in edges
+    assert ("", "+", "exp(a₁)", "1/S") in edges and ("", "×", "exp(a₁)", "-t₁/exp(a₁)") in edges  # from the fork
+    assert ("exp", "", "exp(a₁)", "1/S - t₁/exp(a₁)") in edges  # the trunk: both shares added
     # subscripts are typeset, and the space after one survives SVG (a no-break space)
     sub1 = '<FONT POINT-SIZE="10"><SUB>1</SUB></FONT>'
     assert f"<TD>t{sub1}&#160;log y{sub1}</TD>" in dot
@@ -268,7 +273,7 @@ def test_figure_lookup_and_mistakes():
     assert book.figure("apple-tax", lang="en").root.name == "total price"
     with pytest.raises(ValueError, match="unknown figure"):
         book.figure("pear")
-    with pytest.raises(ValueError, match="only for softmax"):
+    with pytest.raises(ValueError, match="numbers only; symbolic labels exist for"):
         book.figure("apple-tax", symbolic=True)
     with pytest.raises(ValueError, match="unknown language"):
         book.figure("apple-orange", lang="fr")

@@ -1,6 +1,7 @@
 """viz.render and viz.draw: files through Graphviz, and what happens without it."""
 
 import importlib
+import re
 
 import graphviz
 import pytest
@@ -9,6 +10,7 @@ from dot_reading import failing_dot
 from scratchgrad import viz
 from scratchgrad.autograd import Node, Tensor, Value
 from scratchgrad.viz import book
+from scratchgrad.viz.render import run_dot
 
 
 @pytest.fixture
@@ -117,3 +119,16 @@ def test_notebook_display_falls_back_to_text_when_dot_cannot_draw(monkeypatch, p
     # viz.render is the function, so the module is looked up by name
     monkeypatch.setattr(importlib.import_module("scratchgrad.viz.render"), "run_dot", run_dot)
     assert (Value(2.0, name="x") * 3)._repr_svg_() is None
+
+
+def test_an_svg_line_with_subscripts_is_one_text_element_that_the_viewer_lays_out():
+    """Runs placed at Graphviz's own x positions drift apart in viewers that measure fonts differently."""
+    figure = book.figure("softmax-with-loss-simple", symbolic=True)
+    svg = run_dot(viz.to_dot(figure.root, **figure.options()), "svg").decode("utf-8")
+    lines = [line for line in svg.splitlines() if "<tspan" in line and 'fill="red"' in line and "&#45; t" in line]
+    assert len(lines) == 3  # y₁ - t₁, y₂ - t₂, y₃ - t₃
+    for line in lines:
+        assert line.count("<text ") == 1 and line.count(" x=") == 1 and 'xml:space="preserve"' in line
+        assert re.sub(r"<[^>]+>", "", line).replace("\xa0", " ") in {f"y{k} &#45; t{k}" for k in "123"}
+        assert line.count('baseline-shift="sub"') == 2
+    assert ">Softmax</text>" in svg  # a one-run label is left as it is

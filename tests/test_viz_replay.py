@@ -14,7 +14,7 @@ from scratchgrad.autograd import Tensor, Value, softmax_cross_entropy, toposort
 from scratchgrad.viz import book
 from scratchgrad.viz.cli import main
 from scratchgrad.viz.render import run_dot
-from scratchgrad.viz.replay import caption, frames
+from scratchgrad.viz.replay import caption, frames, steps
 from scratchgrad.viz.view import post_order
 
 
@@ -57,7 +57,7 @@ def test_every_frame_has_the_same_layout():
     sizes = {re.search(r'<svg width="\w+" height="\w+"', svg)[0] for svg in svgs}
     positions = {tuple(re.findall(r'<ellipse[^>]*cx="([-\d.]+)" cy="([-\d.]+)"', svg)) for svg in svgs}
     assert len(sizes) == 1 and len(positions) == 1
-    assert len(positions.pop()) == 16  # every op circle was found: an empty match would prove nothing
+    assert len(positions.pop()) == 20  # every op circle and branch point: an empty match would prove nothing
 
 
 def test_captions_do_the_chain_rule_in_numbers():
@@ -89,9 +89,27 @@ def test_tensor_captions_show_shapes():
         "Step 2 of 2: backward visits @ (4, 2)\n"
         "gradient from above (upstream): (4, 2) float64\n"
         "to x: nothing (it needs no gradient)\n"
-        "to W: upstream (4, 2) × local (vector-Jacobian product of @) = downstream (3, 2) float64 "
+        "to W: ∂L/∂W = xᵀ · ∂L/∂(x · W), (3, 4) · (4, 2) → (3, 2) = downstream (3, 2) float64 "
         "[[0, 0], [0, 0], [0, 0]]"
     )
+
+
+def test_tensor_captions_give_each_rule_with_its_shapes():
+    x = Tensor(np.ones((100, 784)), name="X")
+    W = Tensor(np.full((784, 50), 0.01), requires_grad=True, name="W")
+    b = Tensor(np.zeros(50), requires_grad=True, name="b")
+    h = x @ W
+    h.name = "h"
+    y = (h + b).relu()
+    loss = softmax_cross_entropy(y @ Tensor(np.ones((50, 10))), np.zeros(100, dtype=int))
+    loss.name = "loss"
+    loss.backward()
+    order = toposort(loss)
+    text = "\n".join(caption(order, k, {}) for k in range(len(order)))
+    assert "to W: ∂loss/∂W = Xᵀ · ∂loss/∂h, (784, 100) · (100, 50) → (784, 50) = downstream (784, 50) float64" in text
+    assert "to b: ∂loss/∂Y summed over the batch, (100, 50) → (50,)" in text  # the bias gradient
+    assert "∂loss/∂Y where x > 0, 0 where x ≤ 0 (the mask), (100, 50)" in text  # ReLU
+    assert "to @ (100, 10): (softmax - one-hot t) / N (N = 100), (100, 10) = downstream" in text
 
 
 def test_the_page_is_self_contained(tmp_path):
@@ -245,3 +263,67 @@ def test_replay_help_lists_the_book_options(capsys):
     out = capsys.readouterr().out
     for option in ("--book FIGURE", "--lang {ko,en}", "--symbolic", "--collapse BOX", "--set NAME=NUMBER"):
         assert option in out
+
+
+def test_a_frame_where_shares_meet_adds_them_up():
+    figure = book.softmax_with_loss()
+    order = toposort(figure.root)
+    exp_a3 = next(k for k, node in enumerate(order) if node.op.glyph == "exp" and node.data > 50)
+    assert caption(order, exp_a3, figure.node_labels).splitlines()[1] == (
+        "gradient from above (upstream): 0.01349 + (-0.01832) = -0.004824")  # via the sum S, via y₃
+    x = Value(3.0, name="x")
+    y = x * x
+    y.backward()
+    assert caption(toposort(y), 0, {}).splitlines()[-1] == "at x the shares add up: 3 + 3 = 6"  # a leaf's total
+
+
+
+def test_a_collapsed_figure_is_replayed_box_by_box():
+    figure = book.figure("softmax-with-loss-simple", symbolic=True)
+    dots = frames(figure.root, **figure.options())
+    assert len(dots) == 2  # Cross Entropy Error, then Softmax: not the 16 nodes hidden inside
+    first, second = (read(dot) for dot in dots)
+    assert [t for t, a in first.vertices.values() if "filled" in a] == ["Cross Entropy Error"]
+    assert [t for t, a in second.vertices.values() if "filled" in a] == ["Softmax"]
+    assert [a.shade for a in second.arrows if a.target == "Softmax"] == ["#ffe9a8"] * 3  # all it just sent
+    captions = [text for _, text in steps(figure.root, toposort(figure.root), figure.options())]
+    assert captions[0].splitlines()[0] == (
+        "Step 1 of 2: backward passes through Cross Entropy Error (8 operations drawn as one box)")
+    assert "sends to y₃: -1.358 = -t₃/y₃" in captions[0]
+    assert captions[1].splitlines()[1:] == [
+        "receives for y₁: 0 = -t₁/y₁", "receives for y₂: 0 = -t₂/y₂", "receives for y₃: -1.358 = -t₃/y₃",
+        "sends to a₁: 0.01821 = y₁ - t₁", "sends to a₂: 0.2452 = y₂ - t₂", "sends to a₃: -0.2634 = y₃ - t₃",
+    ]
+
+
+def test_symbolic_captions_use_the_figures_algebra():
+    figure = book.softmax_with_loss(symbolic=True)
+    order = toposort(figure.root)
+    last = steps(figure.root, order, figure.options())[-1][1].splitlines()
+    assert last[1:] == [
+        "gradient from above (upstream): 0.01349 + (-0.01832) = -0.004824 = 1/S - t₃/exp(a₃)",
+        "to a₃: upstream × local = downstream: -0.004824 × 54.6 = -0.2634 = y₃ - t₃",
+    ]
+    numeric = book.softmax_with_loss()
+    assert steps(numeric.root, toposort(numeric.root), numeric.options())[-1][1].splitlines()[2].endswith(
+        "54.6 = -0.2634")  # numbers only: no algebra to add
+
+
+def test_the_explanation_is_escaped_html_beside_the_drawing_not_text_in_the_svg(tmp_path):
+    x = Value(3.0, name="<b>x</b>")
+    y = x * x
+    y.name = "y & z"
+    y.backward()
+    page = viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "frames").read_text(encoding="utf-8")
+    assert '<div class="explain"><h2>Step 1 of 1: backward visits y &amp; z</h2>' in page
+    assert "<p>at &lt;b&gt;x&lt;/b&gt; the shares add up: 3 + 3 = 6</p>" in page
+    drawing = page[page.index('<div class="drawing">'):]
+    assert "Step 1 of 1" not in drawing and "shares add up" not in drawing  # not baked into the scaled SVG
+    assert "shares add up" in (tmp_path / "frames" / "frame-001.svg").read_text(encoding="utf-8")  # frames keep it
+
+
+def test_the_affine_batch_replay_names_the_loss_beyond_a_tensor_output():
+    figure = book.figure("affine-batch", symbolic=True)
+    first, second = (text for _, text in steps(figure.root, toposort(figure.root), figure.options()))
+    assert "to B: ∂L/∂Y summed over the batch, (2, 3) → (3,) = downstream (3,) float64 [5, 7, 9]" in first
+    assert "to W: ∂L/∂W = Xᵀ · ∂L/∂(X · W), (2, 2) · (2, 3) → (2, 3) = downstream" in second

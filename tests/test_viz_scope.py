@@ -133,10 +133,24 @@ def test_module_boxes_draw_each_layer_call_as_a_box_only_inside_the_block():
     with viz.module_boxes():
         loss = net.last_layer(net(x), t)
     dot = viz.to_dot(loss, max_nodes=None)
-    titles = re.findall(r"subgraph cluster\d+ \{ label=<(\w+)>", dot)
-    assert sorted(titles) == ["Affine", "Affine", "ReLU", "SoftmaxWithLoss", "TwoLayerNet"]
-    assert re.search(r"cluster\d+ \{ label=<TwoLayerNet>.*subgraph cluster\d+ \{ label=<Affine>", dot)
+    titles = re.findall(r"subgraph cluster\d+ \{ label=<([\w ]+)>", dot)
+    assert sorted(titles) == ["Affine 0", "Affine 2", "ReLU 1", "SoftmaxWithLoss", "TwoLayerNet"]
+    assert re.search(r"cluster\d+ \{ label=<TwoLayerNet>.*subgraph cluster\d+ \{ label=<Affine 0>", dot)
     assert "W1" in dot and "b2" in dot
     assert nn.Module.call_hook is None
     plain = viz.to_dot(net.last_layer(net(x), t), max_nodes=None)
     assert "subgraph cluster" not in plain
+
+
+def test_an_mlp_draws_its_layers_by_position_and_names_its_parameters_by_path():
+    from scratchgrad import nn
+
+    net = nn.MLP([3, 4, 2], rng=0)
+    assert [p.name for p in net.parameters()] == ["layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
+    with viz.module_boxes():
+        out = net(np.ones((2, 3), np.float32)).sum()
+    dot = viz.to_dot(out, max_nodes=None)
+    assert sorted(re.findall(r"subgraph cluster\d+ \{ label=<([\w ]+)>", dot)) == [
+        "Affine 0", "Affine 2", "MLP", "ReLU 1"]
+    assert "label=<layers.2.W>" in dot
+    assert nn.Affine(3, 4).title is None and nn.Affine(3, 4).W.name == "W"  # a layer on its own keeps its names

@@ -14,6 +14,7 @@ from dot_reading import read
 from scratchgrad import viz
 from scratchgrad.autograd import Tensor, Value
 from scratchgrad.viz import book
+from scratchgrad.viz import format as fmt
 from scratchgrad.viz.dot import DotOptions, to_dot
 from scratchgrad.viz.view import ViewOptions, build
 
@@ -142,14 +143,14 @@ def test_highlight_draws_every_path_from_the_output_to_a_node_bold():
     bold = sorted((a.source, a.target) for a in drawing.arrows if a.highlighted)
     assert bold == [("+", ""), ("y", "×"), ("×", "+")]
     drawing = read(viz.to_dot(out, highlight=[x]))
-    assert sum(a.highlighted for a in drawing.arrows) == 5  # both products: every path x takes
+    assert sum(a.highlighted for a in drawing.arrows) == 6  # its trunk, both branches, both products, the output
     with pytest.raises(ValueError, match=r"^highlight: "):  # the message names the option that was wrong
         viz.to_dot(out, keep=[x], highlight=[Value(1.0)])
     with pytest.raises(ValueError, match=r"^keep: "):
         viz.to_dot(out, keep=[Value(1.0)], highlight=[x])
 
 
-def test_named_intermediate_nodes_show_their_names():
+def test_named_intermediate_nodes_show_their_names_on_their_arrow_not_in_the_circle():
     x = Value(2.0, name="x")
     h = x.exp()
     h.name = "h"
@@ -157,7 +158,8 @@ def test_named_intermediate_nodes_show_their_names():
     out.name = "out"
     drawing = read(viz.to_dot(out))
     texts = {t: attributes for t, attributes in drawing.vertices.values()}
-    assert texts["exp\nh"].startswith(", shape=ellipse")
+    assert texts["exp"].startswith(", shape=circle")  # the glyph alone: not squashed beside a name
+    assert [a.forward for a in drawing.arrows if a.source == "exp"] == ["h = 7.389"]
     assert "×" in texts  # the output's name is at the end of its arrow, not in its circle
     assert drawing.vertices["out"][0] == "out"
 
@@ -209,3 +211,52 @@ def test_a_step_outside_the_backward_pass_says_which_steps_exist():
         viz.to_dot(y, step=1)
     with pytest.raises(ValueError, match=r"^step: the output is a leaf"):
         viz.to_dot(x, step=0)
+
+
+# -- gradients add at a branch ------------------------------------------------------------------------
+
+
+def test_a_node_used_twice_shows_each_share_and_the_total_on_its_trunk():
+    x = Value(3.0, name="x")
+    y = x * x
+    y.backward()
+    drawing = read(viz.to_dot(y))
+    [fork] = [i for i, (_, attributes) in drawing.vertices.items() if "shape=point" in attributes]
+    trunk = [a for a in drawing.arrows if a.ends == ("n0", fork)]
+    assert [(a.forward, a.gradient) for a in trunk] == [("3", "6")]  # the total: x.grad
+    branches = [(a.forward, a.gradient, a.target) for a in drawing.arrows if a.ends[0] == fork]
+    assert branches == [("3", "3", "×"), ("3", "3", "×")]  # each use's share
+    assert x.grad == 6
+
+
+def test_an_interior_branch_and_a_leaf_branch_in_tensor_graphs_too():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="x")
+    h = x.exp()
+    h.name = "h"
+    out = (h * h + h).sum()
+    out.backward()
+    drawing = read(viz.to_dot(out))
+    forks = [i for i, (_, attributes) in drawing.vertices.items() if "shape=point" in attributes]
+    [trunk] = [a for a in drawing.arrows if a.target == "" and a.ends[1] in forks]
+    assert trunk.forward.startswith("h = (2,) float64")  # the name beside the value, not in the circle
+    assert trunk.gradient == fmt.data(h.grad) == fmt.data(2 * h.data + 1)
+    shares = [a.gradient for a in drawing.arrows if a.ends[0] in forks]
+    assert len(shares) == 3  # h twice into ×, once into +
+    assert x.grad == pytest.approx((2 * h.data + 1) * h.data)
+
+
+def test_trunks_take_edge_labels_and_no_gradients_means_no_fork():
+    x = Value(3.0, name="x")
+    y = x * x
+    assert all("shape=point" not in a for _, a in read(viz.to_dot(y)).vertices.values())  # before backward
+    y.backward()
+    drawing = read(viz.to_dot(y, edge_labels={(x, None): ("x", "2x")}))
+    assert [(a.forward, a.gradient) for a in drawing.arrows if a.source == "x"] == [("x", "2x")]
+    with pytest.raises(ValueError, match="edge_labels"):
+        viz.to_dot(y, edge_labels={(Value(1.0), None): ("a", "b")})
+
+
+def test_collapse_none_collapses_nothing():
+    figure = book.softmax_with_loss()
+    assert viz.to_dot(figure.root, collapse=None) == viz.to_dot(figure.root)
+    viz.draw(figure.root, collapse=None)

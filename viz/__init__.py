@@ -9,6 +9,7 @@
 >>> # viz.draw(z)             # inline in Jupyter
 >>> # viz.render(z, "z.svg")  # or .png, .pdf, .dot
 >>> # viz.replay(z, "z.html") # the backward pass, one node at a time
+>>> # viz.gallery.write_gallery("out/gallery")  # every figure of the chapter, and index.html
 >>> figure = viz.book.apple_tax()   # the book's figures, with their boxes and labels
 >>> text = viz.to_dot(figure.root, **figure.options())
 
@@ -19,7 +20,7 @@ Big graphs are summarised to ``max_nodes`` and ``dot`` runs under a ``timeout``.
 From a shell: ``python -m scratchgrad.viz "x*y" --set x=2 y=3 -o graph.svg`` (see `viz.cli`).
 """
 
-from scratchgrad.viz import book
+from scratchgrad.viz import book, gallery
 from scratchgrad.viz.dot import DEFAULT_FONT, DotOptions, to_dot
 from scratchgrad.viz.render import (
     DEFAULT_TIMEOUT,
@@ -49,6 +50,7 @@ __all__ = [
     "backward_has_run",
     "book",
     "draw",
+    "gallery",
     "install_notebook_display",
     "module_boxes",
     "render",

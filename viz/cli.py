@@ -1,10 +1,13 @@
 """``python -m scratchgrad.viz``: draw any expression's graph or one of the book's figures, or replay its backward pass.
 
     python -m scratchgrad.viz "EXPR" --set x=2 y=3 z=4 -o graph.svg [--highlight x]
-    python -m scratchgrad.viz book apple-tax -o out.svg [--lang en]
+    python -m scratchgrad.viz book apple-tax -o out.svg [--lang en] [--dpi 300]
+    python -m scratchgrad.viz book --all -o DIR [--lang en]      # every figure, and DIR/index.html
     python -m scratchgrad.viz book softmax-with-loss -o out.svg [--symbolic] [--collapse Softmax "Cross Entropy Error"]
     python -m scratchgrad.viz replay "EXPR" --set x=2 y=3 -o replay.html [--frames DIR]
     python -m scratchgrad.viz replay --book apple-tax -o replay.html [--lang en]
+    python -m scratchgrad.viz whatif "x*x" --set x=3 --delta 1 0.1 0.01 [-o graph.svg]
+    python -m scratchgrad.viz book apple-loss --whatif [-o graph.svg]
 
 The expression comes first so that one starting with a minus sign (``-x*y``)
 is not taken for an option. Every mistake in the input is reported as one
@@ -22,12 +25,16 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from scratchgrad.autograd import DomainError, Node, Value
-from scratchgrad.viz import book
+from scratchgrad.viz import book, whatif
 from scratchgrad.viz.dot import DEFAULT_FONT
 from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
+from scratchgrad.viz.gallery import write_gallery
 from scratchgrad.viz.render import (
+    DEFAULT_DPI,
     DEFAULT_TIMEOUT,
     FORMATS,
+    MAX_DPI,
+    MIN_DPI,
     GraphvizNotFound,
     RenderFailed,
     RenderTimeout,
@@ -63,14 +70,20 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    command, args = (args[0], args[1:]) if args[:1] in (["book"], ["replay"]) else ("draw", args)
+    command, args = (args[0], args[1:]) if args[:1] in (["book"], ["replay"], ["whatif"]) else ("draw", args)
     try:
         options = _parse(command, args)
-        root, drawing = _graph(options)
+        if command == "book" and options.all:
+            print(_gallery(options))
+            return 0
+        if options.whatif:
+            root, drawing = _what_if(options)
+        else:
+            root, drawing = _graph(options)
         if command == "replay":
             print(_replay(root, options, drawing))
-        else:
-            print(f"wrote {render(root, options.output, timeout=options.timeout, **drawing)}")
+        elif options.output is not None:
+            print(f"wrote {render(root, options.output, timeout=options.timeout, dpi=options.dpi, **drawing)}")
     except _HelpShown:
         return 0
     except (UsageError, ValueError, DomainError) as error:  # ValueError: a bad EXPR, an option unfit for the graph
@@ -93,7 +106,9 @@ _EXPRESSION_HELP = (
 
 _USAGE = {
     "draw": "python -m scratchgrad.viz EXPR [--set NAME=NUMBER ...] -o FILE",
-    "book": "python -m scratchgrad.viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]",
+    "book": "python -m scratchgrad.viz book FIGURE -o FILE [--lang ko|en] [--symbolic] [--collapse BOX ...]\n"
+            "       python -m scratchgrad.viz book --all -o DIR [--lang ko|en]",
+    "whatif": "python -m scratchgrad.viz whatif EXPR [--set NAME=NUMBER ...] [--delta STEP ...] [-o FILE]",
     "replay": "python -m scratchgrad.viz replay EXPR [--set NAME=NUMBER ...] -o FILE.html [--frames DIR]\n"
               "       python -m scratchgrad.viz replay --book FIGURE [--lang ko|en] [--symbolic] [--collapse BOX ...] "
               "-o FILE.html [--frames DIR]",
@@ -102,18 +117,23 @@ _DESCRIPTION = {
     "draw": "Draw the computational graph of EXPR with forward values and gradients.",
     "book": "Draw one of the book's figures (Deep Learning from Scratch, ch. 5).",
     "replay": "Replay the backward pass one node at a time, as a self-contained HTML page.",
+    "whatif": "Read each gradient as a prediction: nudge every name of EXPR by each step and compare "
+              "the predicted change (gradient × step) with the recomputed one.",
 }
 _EPILOG = {
     "draw": _EXPRESSION_HELP + " Use 'book' instead of EXPR for the book's figures "
     "(python -m scratchgrad.viz book --help), 'replay' for a step-by-step backward pass "
-    "(python -m scratchgrad.viz replay --help).",
+    "(python -m scratchgrad.viz replay --help), 'whatif' to read the gradients as predictions "
+    "(python -m scratchgrad.viz whatif --help).",
     "book": None,
     "replay": _EXPRESSION_HELP,
+    "whatif": _EXPRESSION_HELP,
 }
 _NO_SOURCE = {  # the commands that take an EXPR, and what to say when it is missing
     "draw": "give the expression first, e.g. python -m scratchgrad.viz 'x*y' --set x=2 y=3 -o graph.svg",
     "replay": "give the expression first, or --book FIGURE, "
               "e.g. python -m scratchgrad.viz replay 'x*y' --set x=2 y=3 -o r.html",
+    "whatif": "give the expression first, e.g. python -m scratchgrad.viz whatif 'x*x' --set x=3 --delta 1 0.1",
 }
 _FIGURE_ONLY = ("lang", "symbolic", "collapse")
 """Options that only a book figure takes (it has boxes and labels; an expression has neither)."""
@@ -129,10 +149,60 @@ def _parse(command: str, args: list[str]) -> argparse.Namespace:
         expression, args = args[0], args[1:]
     options = parser.parse_args(args)
     options.expression = expression
+    if command == "book":
+        _check_book(options)
+    if options.output is None:
+        if not options.whatif:
+            raise UsageError("the following arguments are required: -o/--output")
+        for name in ("symbolic", "collapse", "highlight", "keep", "dpi"):  # without -o nothing is drawn
+            if getattr(options, name):
+                raise UsageError(f"--{name} changes the drawing: give -o FILE too, or leave it out")
+        return options
     folder = options.output.parent
     if not folder.is_dir():
         raise UsageError(f"cannot write {options.output}: no folder {folder}")
     return options
+
+
+def _check_book(options: argparse.Namespace) -> None:
+    """One FIGURE to a file, or --all to a folder; the figure's options make no sense for --all."""
+    if options.all:
+        if options.figure is not None:
+            raise UsageError(f"give a FIGURE or --all, not both (--all draws {options.figure} too)")
+        for name in ("symbolic", "collapse", "highlight", "keep", "whatif"):  # --all draws symbolic versions itself
+            if getattr(options, name):
+                raise UsageError(f"--{name} is for one figure, not --all")
+        if options.dpi is not None:
+            raise UsageError("--dpi and --scale are for one .png figure; --all writes SVG")
+        if options.output.exists() and not options.output.is_dir():
+            raise UsageError(f"--all writes a folder of figures, and {options.output} is a file")
+        return
+    if options.figure is None:
+        raise UsageError(f"give a FIGURE ({', '.join(book.FIGURES)}) or --all")
+    if options.output is None:
+        return
+    try:
+        output_format(options.output)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _what_if(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
+    """Print the what-if table of EXPR or of the figure; the graph and how to draw it, the rows as its caption."""
+    if options.figure is None:
+        root, rows = whatif.expression_rows(options.expression, _values(options.set), options.delta)
+        drawing: dict[str, Any] = {}
+    else:
+        figure, drawing = _figure(options)
+        root, rows = figure.root, whatif.figure_rows(figure)
+    print(whatif.table(rows))
+    return root, {**drawing, **_drawing_options(root, options), "caption": whatif.caption(rows)}
+
+
+def _gallery(options: argparse.Namespace) -> str:
+    index = write_gallery(options.output, lang=options.lang or "ko", fontname=options.fontname,
+                          max_nodes=options.max_nodes, timeout=options.timeout)
+    return f"wrote {index} and the figures beside it"
 
 
 def _graph(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
@@ -149,9 +219,16 @@ def _graph(options: argparse.Namespace) -> tuple[Node, dict[str, Any]]:
             raise UsageError(f"give an expression or --book {options.figure}, not both")
         if options.set:
             raise UsageError("--set is for expressions: a book figure has its own values")
-        figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
-        root, drawing = figure.root, {**figure.options(), "collapse": options.collapse}
+        figure, drawing = _figure(options)
+        root = figure.root
     return root, {**drawing, **_drawing_options(root, options)}
+
+
+def _figure(options: argparse.Namespace) -> tuple[book.Figure, dict[str, Any]]:
+    """The book figure the options name, and its drawing options with the boxes --collapse adds to its own."""
+    figure = book.figure(options.figure, lang=options.lang or "ko", symbolic=options.symbolic)
+    drawing: dict[str, Any] = {**figure.options(), "collapse": (*figure.collapse, *options.collapse)}
+    return figure, drawing
 
 
 def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) -> str:
@@ -165,15 +242,19 @@ def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) ->
 
 def _expression_graph(text: str, assignments: list[tuple[str, float]]) -> Value:
     """The graph of ``text`` with the --set values, after backward (when it has a variable)."""
+    output, _ = build(text, _values(assignments))
+    if output.requires_grad:  # a lone number is a constant: it has no gradient to draw
+        output.backward()
+    return output
+
+
+def _values(assignments: list[tuple[str, float]]) -> dict[str, float]:
     values: dict[str, float] = {}
     for name, value in assignments:
         if name in values:
             raise UsageError(f"{name!r} is set twice with --set")
         values[name] = value
-    output, _ = build(text, values)
-    if output.requires_grad:  # a lone number is a constant: it has no gradient to draw
-        output.backward()
-    return output
+    return values
 
 
 def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
@@ -195,27 +276,45 @@ def _parser(command: str) -> _Parser:
     """The parser of ``command``; its namespace has every field of the others' too, empty, so one path reads all."""
     parser = _Parser(prog="python -m scratchgrad.viz", usage=_USAGE[command], description=_DESCRIPTION[command],
                      epilog=_EPILOG[command])
-    parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[])
+    parser.set_defaults(command=command, figure=None, set=[], lang=None, symbolic=False, collapse=[], all=False,
+                        dpi=None, whatif=command == "whatif", delta=[1.0])
     if command == "book":
-        parser.add_argument("figure", choices=book.FIGURES)
+        parser.add_argument("figure", nargs="?", choices=book.FIGURES, metavar="FIGURE",
+                            help="one of: " + ", ".join(book.FIGURES))
+        parser.add_argument("--all", action="store_true",
+                            help="draw every figure (and its symbolic version) into the folder -o, with index.html")
     if command == "replay":
         parser.add_argument("--book", dest="figure", choices=book.FIGURES, metavar="FIGURE",
                             help="replay one of the book's figures instead of EXPR: " + ", ".join(book.FIGURES))
     if command != "book":
         parser.add_argument("--set", nargs="+", action="extend", type=_assignment, metavar="NAME=NUMBER",
                             help="the value of each name in EXPR")
-    if command != "draw":
-        parser.add_argument("--lang", choices=book.LANGUAGES, help="labels of the apple figures (default: ko)")
-        parser.add_argument("--symbolic", action="store_true", help="algebra instead of numbers (softmax-with-loss)")
+    if command == "whatif":
+        parser.add_argument("--delta", nargs="+", type=_step, default=[1.0], metavar="STEP",
+                            help="the steps to nudge each name by (default: 1); several show the prediction converge")
+    if command == "book":
+        parser.add_argument("--whatif", action="store_true",
+                            help="print the figure's what-if table (apple-loss: the notes' nudges); -o is optional")
+    if command in ("book", "replay"):
+        parser.add_argument("--lang", choices=book.LANGUAGES, help="names and titles of the figures (default: ko)")
+        parser.add_argument("--symbolic", action="store_true",
+                            help="the book's algebra instead of numbers (every figure but the two apple ones)")
         parser.add_argument("--collapse", nargs="+", action="extend", metavar="BOX",
                             help="draw these boxes of the figure (by title) as one node each")
     if command == "replay":
         parser.add_argument("-o", "--output", required=True, type=_html_path, metavar="FILE.html", help="the page")
         parser.add_argument("--frames", type=Path, metavar="DIR", help="also write each frame as a numbered image here")
         parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
-    else:
-        parser.add_argument("-o", "--output", required=True, type=_output_path, metavar="FILE",
-                            help="the drawing; its extension picks the format: " + ", ".join(f".{f}" for f in FORMATS))
+    else:  # book checks its -o itself: a file for one figure, a folder for --all
+        formats = ", ".join(f".{f}" for f in FORMATS) + (" (a folder with --all)" if command == "book" else "")
+        parser.add_argument("-o", "--output", required=command == "draw",
+                            type=Path if command == "book" else _output_path,
+                            metavar="FILE", help=f"the drawing; its extension picks the format: {formats}")
+        resolution = parser.add_mutually_exclusive_group()
+        resolution.add_argument("--dpi", type=_dpi, metavar="N",
+                                help=f"resolution of a .png (default {DEFAULT_DPI}; 300 for print)")
+        resolution.add_argument("--scale", type=_scale, dest="dpi", metavar="F",
+                                help="a .png F times as large (--scale 2 is --dpi 192)")
     parser.add_argument("--fontname", default=DEFAULT_FONT, help=f"font of all labels (default: {DEFAULT_FONT})")
     parser.add_argument("--highlight", nargs="+", action="extend", default=[], metavar="NAME",
                         help="draw the paths from the output to these named nodes in bold")
@@ -244,6 +343,37 @@ def _assignment(text: str) -> tuple[str, float]:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"the value must be a finite number (in {text!r})")
     return name, value
+
+
+def _step(text: str) -> float:
+    try:
+        step = float(text)
+    except ValueError:
+        step = math.nan
+    if not math.isfinite(step):
+        raise argparse.ArgumentTypeError(f"expected a finite number to nudge by, got {text!r}")
+    return step
+
+
+def _dpi(text: str) -> float:
+    try:
+        dpi = float(text)
+    except ValueError:
+        dpi = math.nan
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"expected a resolution from {MIN_DPI} to {MAX_DPI} dpi, got {text!r}")
+    return dpi
+
+
+def _scale(text: str) -> float:
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = math.nan
+    if not MIN_DPI <= factor * DEFAULT_DPI <= MAX_DPI:
+        raise argparse.ArgumentTypeError(
+            f"expected a scale from {MIN_DPI / DEFAULT_DPI:g} to {MAX_DPI / DEFAULT_DPI:g}, got {text!r}")
+    return factor * DEFAULT_DPI
 
 
 def _budget(text: str) -> int | None:

@@ -69,6 +69,10 @@ def to_dot(
       crossing a box's edge keep their values and gradients.
     - ``edge_labels`` replaces the texts on chosen connections (e.g. algebra
       instead of numbers), ``node_labels`` the text of chosen nodes.
+    - A node used more than once gets one arrow to a branch point carrying its
+      total gradient, then one arrow per use with that use's share (the sum
+      the chain rule makes); ``edge_labels[node, None]`` relabels that trunk.
+      An intermediate node's name is written beside its value (``t = 3``).
     - Gradient rows appear when `backward_has_run` (force them on or off with
       ``gradients``), and never for sources that do not require a gradient.
     - ``max_nodes`` is the drawing's budget: a bigger graph is summarised
@@ -106,7 +110,8 @@ def _write(view: View, fontname: str = DEFAULT_FONT, caption: str | None = None)
         lines.append(f"\t{arrow.id} [label={_arrow_label(arrow)}]")
         bold = f'color="{HIGHLIGHT_COLOR}", penwidth=2.5' if arrow.highlighted else ""
         lines.append(f"\t{arrow.source.id} -> {arrow.id}:bar:w [arrowhead=none, weight=2{', ' + bold if bold else ''}]")
-        lines.append(f"\t{arrow.id}:bar:e -> {arrow.target.id}" + (f" [{bold}]" if bold else ""))
+        head = ", ".join(filter(None, ["arrowhead=none" if arrow.target.kind == "fork" else "", bold]))
+        lines.append(f"\t{arrow.id}:bar:e -> {arrow.target.id}" + (f" [{head}]" if head else ""))
     lines += _boxes(view)
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -128,6 +133,8 @@ def _vertex_style(vertex: Vertex) -> str:
         styles = []
     elif vertex.kind == "box":
         attributes, styles = ', shape=box, margin="0.15,0.08"', ["rounded"]
+    elif vertex.kind == "fork":  # a branch point: the trunk's gradient is the sum of the branches'
+        return ", shape=point, width=0.06"
     elif vertex.kind == "marker":
         attributes, styles = ", shape=box, color=gray50, fontcolor=gray30", ["dashed", "rounded"]
     else:

@@ -74,22 +74,28 @@ class UnknownName(ExpressionError):  # noqa: N818 - a kind of ExpressionError, n
         self.name = name
 
 
-def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+def build(text: str, values: Mapping[str, float | Value]) -> tuple[Value, dict[str, Value]]:
     """The `Value` graph of ``text`` and its named inputs, by name.
 
     Each name in ``text`` becomes one leaf `Value` named after it (used twice,
-    it is the same leaf twice), with its number from ``values``; numbers in
+    it is the same leaf twice), with its number from ``values`` (or the `Value`
+    given there, used as it is); numbers in
     the text become constants. Raises `ExpressionError` (or `UnknownName`) for
     text that is not accepted, and `autograd.DomainError` when the arithmetic
     itself fails (``log(-1)``).
     """
     tree = _parse(text)
     order = _checked_pre_order(tree.body)
-    inputs = {name: Value(values[name], name=name) for name in _names(order, values)}
+    inputs = {name: _leaf(name, values[name]) for name in _names(order, values)}
     results: dict[ast.expr, Value] = {}
     for node in reversed(order):  # children before parents
         results[node] = _evaluate(node, results, inputs)
     return results[tree.body], inputs
+
+
+def _leaf(name: str, value: float | Value) -> Value:
+    """A name's leaf: a given `Value` as it is (`autograd.nudge` recomputes from its own leaves), else a new one."""
+    return value if isinstance(value, Value) else Value(value, name=name)
 
 
 def _parse(text: str) -> ast.Expression:

@@ -22,12 +22,19 @@ import graphviz
 
 from scratchgrad.autograd import Node
 from scratchgrad.viz.dot import DotOptions, to_dot
+from scratchgrad.viz.svgtext import flow_runs
 
 FORMATS = ("svg", "png", "pdf", "dot")
 """Output formats, chosen by the file extension."""
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds ``dot`` may take before `RenderTimeout`."""
+
+DEFAULT_DPI = 96
+"""Graphviz's resolution for bitmaps: a PNG at ``dpi=DEFAULT_DPI`` is as large as without ``dpi``."""
+
+MIN_DPI, MAX_DPI = 10, 1200
+"""Resolutions a PNG may have: beyond 1200 dpi a big graph's bitmap would take gigabytes."""
 
 MAX_DOT_BYTES = 4_000_000
 """Longest DOT text handed to ``dot`` under a time limit: about 8,000 drawn nodes, which take minutes."""
@@ -57,13 +64,16 @@ class RenderFailed(RuntimeError):  # noqa: N818 - what happened, as RenderTimeou
     """``dot`` ran but exited with an error; the message is what it printed, on one line."""
 
 
-def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT, dpi: float | None = None) -> bytes:
     """``text`` laid out by Graphviz's ``dot`` in format ``kind`` (svg, png, pdf).
 
     ``timeout`` seconds (None: no limit, and no size check) before ``dot`` is
     stopped and `RenderTimeout` raised. Raises `GraphvizNotFound` without
-    ``dot`` and `RenderFailed` when it reports an error.
+    ``dot`` and `RenderFailed` when it reports an error. ``dpi`` sets the
+    resolution of a PNG (`DEFAULT_DPI` unless given); SVG and PDF stay vector.
     """
+    if dpi is not None and not (isinstance(dpi, int | float) and MIN_DPI <= dpi <= MAX_DPI):
+        raise ValueError(f"dpi must be a number from {MIN_DPI} to {MAX_DPI}, got {dpi!r}")
     data = text.encode("utf-8")
     if timeout is not None and len(data) > MAX_DOT_BYTES:
         raise GraphTooLarge(
@@ -74,7 +84,9 @@ def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT) -> by
     if program is None:
         raise GraphvizNotFound()
     try:
-        done = subprocess.run([program, f"-T{kind}"], input=data, capture_output=True, timeout=timeout, check=False)
+        resolution = [f"-Gdpi={dpi:g}"] if dpi is not None and kind == "png" else []
+        done = subprocess.run([program, f"-T{kind}", *resolution], input=data, capture_output=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise RenderTimeout(
             f"dot did not finish within {timeout:g} s (graph of {text.count(' [label=')} drawn nodes and arrows) and "
@@ -83,7 +95,7 @@ def run_dot(text: str, kind: str, timeout: float | None = DEFAULT_TIMEOUT) -> by
     if done.returncode != 0:
         complaint = " ".join(done.stderr.decode(errors="replace").split()) or f"exit status {done.returncode}"
         raise RenderFailed(f"dot failed: {complaint}")
-    return done.stdout
+    return flow_runs(done.stdout.decode("utf-8")).encode("utf-8") if kind == "svg" else done.stdout
 
 
 class Drawing(graphviz.Source):
@@ -103,13 +115,15 @@ def draw(node: Node, *, timeout: float | None = DEFAULT_TIMEOUT, **options: Unpa
 
 
 def render(
-    node: Node, path: str | Path, *, timeout: float | None = DEFAULT_TIMEOUT, **options: Unpack[DotOptions]
+    node: Node, path: str | Path, *, timeout: float | None = DEFAULT_TIMEOUT, dpi: float | None = None,
+    **options: Unpack[DotOptions],
 ) -> Path:
     """Draw the graph behind ``node`` into ``path``; the extension picks the format (see `FORMATS`).
 
     ``.dot`` writes the DOT text and needs no Graphviz. For the other formats a
     missing ``dot`` program raises `GraphvizNotFound` after writing the DOT
-    text next to ``path`` (``out.svg`` -> ``out.dot``); ``timeout`` is as in `run_dot`.
+    text next to ``path`` (``out.svg`` -> ``out.dot``); ``timeout`` and ``dpi``
+    (a PNG's resolution, e.g. 300 for slides) are as in `run_dot`.
     """
     path = Path(path)
     kind = output_format(path)
@@ -118,7 +132,7 @@ def render(
         path.write_text(text, encoding="utf-8")
         return path
     try:
-        image = run_dot(text, kind, timeout)
+        image = run_dot(text, kind, timeout, dpi)
     except GraphvizNotFound:
         dot_file = path.with_suffix(".dot")
         dot_file.write_text(text, encoding="utf-8")

@@ -6,13 +6,17 @@ the gradients computed so far are written in red and the later ones are left
 blank, with the same layout in every frame. Its caption does the chain rule
 in numbers: the gradient arriving from above, times the node's local
 derivative, gives what it sends to each input ("upstream × local =
-downstream"); for tensors, where the local derivative is a Jacobian that is
-never built, it shows the shapes of the vector-Jacobian product.
+downstream"); where several uses meet it adds up their shares; for tensors,
+where the local derivative is a Jacobian that is never built, it gives the
+op's rule with its shapes (`viz.rules`). A figure's algebra (``edge_labels``)
+joins the numbers, and a collapsed box is one frame: what it receives, what
+it sends.
 
-The page inlines every frame's SVG and a few lines of script (previous/next
-buttons, a slider, the arrow keys, ``#frame=N`` in the address): it needs no
-network and no other file. ``frames_dir`` also writes the frames as numbered
-SVG or PNG files, e.g. to make an animation.
+The page inlines every frame's SVG, with its caption as HTML beside it, and
+a few lines of script (previous/next buttons, a slider, the arrow keys,
+``#frame=N`` in the address): it needs no network and no other file.
+``frames_dir`` also writes the frames, captions drawn in, as numbered SVG or
+PNG files, e.g. to make an animation.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from typing import Any, Unpack
 
 from scratchgrad.autograd import Node, toposort
 from scratchgrad.viz import format as fmt
+from scratchgrad.viz import rules
+from scratchgrad.viz.boxes import Box
 from scratchgrad.viz.dot import DotOptions, to_dot
 from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
-from scratchgrad.viz.view import backward_has_run
+from scratchgrad.viz.view import EdgeKey, EdgeText, backward_has_run, collapsed_units, contribution
 
 MAX_FRAMES = 300
 """Most frames a replay makes (one ``dot`` run each); bigger graphs are refused, not truncated."""
@@ -56,14 +62,17 @@ def replay(
     """
     if frame_format not in FRAME_FORMATS:
         raise ValueError(f"frame_format must be one of {', '.join(FRAME_FORMATS)}, not {frame_format!r}")
-    dots = frames(root, max_frames=max_frames, **options)
-    svgs = _render_all(dots, "svg", timeout)
+    captions = _captions(root, max_frames, options)
+    # On the page the explanation is HTML beside the drawing (readable at any width); the
+    # frame images written for animations carry it as a caption above the graph instead.
+    svgs = _render_all(_dots(root, captions, options, captioned=False), "svg", timeout)
     path = Path(path)
-    path.write_text(page(_title(root), [svg.decode("utf-8") for svg in svgs]), encoding="utf-8")
+    texts = [text for _, text in captions]
+    path.write_text(page(_title(root), [svg.decode("utf-8") for svg in svgs], texts), encoding="utf-8")
     if frames_dir is not None:
         folder = Path(frames_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        images = svgs if frame_format == "svg" else _render_all(dots, frame_format, timeout)
+        images = _render_all(_dots(root, captions, options, captioned=True), frame_format, timeout)
         digits = max(3, len(str(len(images))))
         for k, image in enumerate(images, 1):
             (folder / f"frame-{k:0{digits}d}.{frame_format}").write_bytes(image)
@@ -78,6 +87,11 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
     `MAX_FRAMES` bounds the visited nodes but not the leaves around them:
     give ``max_nodes`` for a graph with very many inputs.
     """
+    return _dots(root, _captions(root, max_frames, options), options, captioned=True)
+
+
+def _captions(root: Node, max_frames: int | None, options: DotOptions) -> list[tuple[int, str]]:
+    """The checked graph's `steps`."""
     if not backward_has_run(root):
         raise ValueError("replay: call backward() on the output first: the frames show the gradients it computed")
     order = toposort(root)
@@ -88,48 +102,172 @@ def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack
             f"replay: the backward pass visits {len(order):,} nodes, more than max_frames={max_frames}; "
             "replay a smaller graph or pass max_frames=None"
         )
-    labels = options.get("node_labels") or {}
-    captions = [caption(order, k, labels) for k in range(len(order))]
-    height = max(text.count("\n") for text in captions)  # equal heights: the graph does not jump between frames
+    return steps(root, order, options)
+
+
+def _dots(root: Node, captions: list[tuple[int, str]], options: DotOptions, captioned: bool) -> list[str]:
+    """Each frame's DOT text, with its caption above the graph or without."""
+    height = max(text.count("\n") for _, text in captions)  # equal heights: the graph does not jump between frames
     options = {"max_nodes": None, **options}
     return [
-        to_dot(root, **{**options, "step": k, "caption": text + "\n" * (height - text.count("\n"))})
-        for k, text in enumerate(captions)
+        to_dot(root, **{**options, "step": k,
+                        "caption": text + "\n" * (height - text.count("\n")) if captioned else None})
+        for k, text in captions
     ]
 
 
-def caption(order: list[Node], k: int, labels: Mapping[Node, str]) -> str:
-    """What happens at step ``k``: the gradient from above, and what goes to each input, in numbers."""
+def steps(root: Node, order: list[Node], options: DotOptions) -> list[tuple[int, str]]:
+    """``(step, caption)`` of each frame: one per node the backward pass visits, or per collapsed box.
+
+    A collapsed box is one frame, at its last node: what it receives from above and what it
+    sends to its inputs, not the hidden nodes inside it ("Softmax: receives -t/y, sends y - t").
+    """
+    labels = options.get("node_labels") or {}
+    algebra = options.get("edge_labels") or {}
+    uses = consumers(order)
+    unit_of = collapsed_units(root, options.get("clusters"), options.get("collapse"))
+    last = {unit_of[node]: k for k, node in enumerate(order)}
+    frames = sorted(last.items(), key=lambda item: item[1])
+    return [
+        (k, box_caption(order, unit, unit_of, uses, labels, algebra, (i, len(frames))) if isinstance(unit, Box)
+         else caption(order, k, labels, uses, algebra, (i, len(frames))))
+        for i, (unit, k) in enumerate(frames, 1)
+    ]
+
+
+def consumers(order: list[Node]) -> dict[Node, list[tuple[Node, int]]]:
+    """Each node's uses in the graph: ``(consumer, argument position)``, in backward order."""
+    uses: dict[Node, list[tuple[Node, int]]] = {}
+    for node in order:
+        for slot, x in enumerate(node.inputs):
+            uses.setdefault(x, []).append((node, slot))
+    return uses
+
+
+def caption(
+    order: list[Node], k: int, labels: Mapping[Node, str], uses: Mapping[Node, list[tuple[Node, int]]] | None = None,
+    algebra: Mapping[EdgeKey, EdgeText] | None = None, number: tuple[int, int] | None = None,
+) -> str:
+    """What happens at step ``k``: the gradient from above, and what goes to each input, in numbers.
+
+    Where a node has several uses, its gradient is the sum of their shares, and the caption
+    adds them up: for the visited node on its upstream line, for a leaf when its last share arrives.
+    ``algebra`` (a figure's ``edge_labels``) adds the figure's own terms: ``-0.2634 = y₃ - t₃``.
+    ``number`` is ``(frame, frames)`` when frames are not one per node (collapsed boxes).
+    """
+    uses = consumers(order) if uses is None else uses
+    algebra = algebra or {}
     node = order[k]
     upstream = node.grad
+    i, n = number or (k + 1, len(order))
+    above = _sum_of_shares(node, uses) or _inline(upstream)
     lines = [
-        f"Step {k + 1} of {len(order)}: backward visits {_name(node, labels)}",
-        f"gradient from above (upstream): {_inline(upstream)}",
+        f"Step {i} of {n}: backward visits {_name(node, labels)}",
+        f"gradient from above (upstream): {above}{_said(algebra, _upstream_key(node, order[0], uses, algebra), above)}",
     ]
     xs = [x.data for x in node.inputs]
-    for x, vjp in zip(node.inputs, node.op.vjps):
+    for slot, (x, vjp) in enumerate(zip(node.inputs, node.op.vjps)):
         target = f"to {_name(x, labels)}"
         if not x.requires_grad:
             lines.append(f"{target}: nothing (it needs no gradient)")
             continue
         downstream = vjp(upstream, node.data, *xs)
-        if hasattr(upstream, "shape"):
-            lines.append(f"{target}: upstream {_shape(upstream)} × local (vector-Jacobian product of "
-                         f"{node.op.glyph}) = downstream {_inline(downstream)}")
+        if hasattr(upstream, "shape"):  # the rule with its shapes: the Jacobian itself is never built
+            rule = rules.explain(node, slot, dict(labels), _loss(order[0]))
+            lines.append(f"{target}: {rule} = downstream {_inline(downstream)}")
         else:
             local = vjp(1.0, node.data, *xs)
             lines.append(f"{target}: upstream × local = downstream: "
-                         f"{fmt.number(upstream)} × {fmt.number(local)} = {fmt.number(downstream)}")
+                         f"{fmt.number(upstream)} × {fmt.number(local)} = {fmt.number(downstream)}"
+                         f"{_said(algebra, (x, node), fmt.number(downstream))}")
+    for x in dict.fromkeys(node.inputs):  # a leaf is never visited: its shares meet here, at its last use
+        if x.op is None and x.requires_grad and uses[x][-1][0] is node and len(uses[x]) > 1:
+            lines.append(f"at {_name(x, labels)} the shares add up: {_sum_of_shares(x, uses)}")
     return "\n".join(lines)
 
 
-def page(title: str, svgs: list[str]) -> str:
-    """The HTML page showing ``svgs`` one at a time; without script all are shown, one under the other."""
+def box_caption(
+    order: list[Node], box: Box, unit_of: Mapping[Node, Any], uses: Mapping[Node, list[tuple[Node, int]]],
+    labels: Mapping[Node, str], algebra: Mapping[EdgeKey, EdgeText], number: tuple[int, int],
+) -> str:
+    """A collapsed box's frame: the gradients it receives from above and those it sends to its inputs."""
+    members = [node for node in order if unit_of[node] is box]
+    inside = set(members)
+    lines = [f"Step {number[0]} of {number[1]}: backward passes through {box.title} "
+             f"({len(members)} operations drawn as one box)"]
+    root = order[0]
+    for node in members:
+        outside: list[tuple[Node | None, int]] = [(None, 0)] if node is root else []  # the output's own arrow
+        outside += [(c, slot) for c, slot in uses.get(node, ()) if c not in inside]
+        for target, slot in outside:
+            share = contribution(node, target, slot)
+            what = algebra.get((node, target), (None, None))[0] or _name(node, labels)
+            lines.append(f"receives for {what}: {_inline(share)}{_said(algebra, (node, target), _inline(share))}")
+    sent: dict[Node, list[Node]] = {}
+    for node in members:
+        for x in node.inputs:
+            if unit_of[x] is not box and x.requires_grad:
+                sent.setdefault(x, []).append(node)
+    for x, targets in sent.items():
+        shares = [contribution(x, t, slot) for t in dict.fromkeys(targets) for slot, y in enumerate(t.inputs) if y is x]
+        total = _inline(sum(shares[1:], shares[0]))
+        key = (x, targets[0]) if len(targets) == 1 else None
+        what = (algebra.get(key, (None, None))[0] if key else None) or _name(x, labels)
+        lines.append(f"sends to {what}: {total}{_said(algebra, key, total)}")
+    return "\n".join(lines)
+
+
+def _upstream_key(node: Node, root: Node, uses: Mapping[Node, list[tuple[Node, int]]],
+                  algebra: Mapping[EdgeKey, EdgeText]) -> EdgeKey | None:
+    """The connection whose label names the gradient arriving at ``node``: its own arrow, its trunk or its one use."""
+    if node is root or (node, None) in algebra:
+        return node, None
+    targets = uses.get(node, ())
+    return (node, targets[0][0]) if len(targets) == 1 else None
+
+
+def _said(algebra: Mapping[EdgeKey, EdgeText], key: EdgeKey | None, number: str) -> str:
+    """`` = y₃ - t₃``: the figure's algebra for the gradient on ``key``, when it says more than the number."""
+    text = algebra.get(key, (None, None))[1] if key is not None else None
+    return f" = {' '.join(text.split())}" if text and text != number else ""
+
+
+def _loss(root: Node) -> str:
+    """What the gradients are of: the output if it is a scalar, else an L beyond it (its seed is ∂L/∂output)."""
+    return root.name if root.name and getattr(root.data, "size", 1) == 1 else "L"
+
+
+def _sum_of_shares(node: Node, uses: Mapping[Node, list[tuple[Node, int]]]) -> str | None:
+    """``0.01349 + (-0.01832) = -0.004824``: what each use sends ``node``, and the total; None for one use."""
+    if len(uses.get(node, ())) < 2:
+        return None
+    shares = [contribution(node, target, slot) for target, slot in reversed(uses[node])]  # in forward order
+    terms = [_inline(g) for g in shares]
+    terms = [f"({t})" if t.startswith("-") and i else t for i, t in enumerate(terms)]
+    return f"{' + '.join(terms)} = {_inline(sum(shares[1:], shares[0]))}"
+
+
+def page(title: str, svgs: list[str], texts: list[str] | None = None) -> str:
+    """The HTML page showing ``svgs`` one at a time; without script all are shown, one under the other.
+
+    ``texts`` are the frames' explanations, one line per paragraph, beside each drawing.
+    """
+    texts = texts or [""] * len(svgs)
     sections = "\n".join(
-        f'<section class="frame" id="frame-{k}" data-frame="{k}">{_inline_svg(svg, k)}</section>'
-        for k, svg in enumerate(svgs, 1)
+        f'<section class="frame" id="frame-{k}" data-frame="{k}">{_explanation(text)}'
+        f'<div class="drawing">{_inline_svg(svg, k)}</div></section>'
+        for k, (svg, text) in enumerate(zip(svgs, texts), 1)
     )
     return _PAGE.format(title=html.escape(title), count=len(svgs), frames=sections, script=_SCRIPT)
+
+
+def _explanation(text: str) -> str:
+    """A frame's caption as escaped HTML paragraphs, the first (the step) as its heading."""
+    if not text:
+        return ""
+    head, *rest = text.split("\n")
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in rest)
+    return f'<div class="explain"><h2>{html.escape(head)}</h2>{body}</div>'
 
 
 def _render_all(dots: list[str], kind: str, timeout: float | None) -> list[bytes]:
@@ -179,7 +317,13 @@ _PAGE = """<!DOCTYPE html>
 body {{ font-family: sans-serif; margin: 1em; }}
 nav {{ position: sticky; top: 0; background: white; padding: 0.5em 0; display: flex; gap: 0.6em; align-items: center; }}
 #slider {{ flex: 0 1 30em; }}
+.frame:not([hidden]) {{ display: flex; gap: 1.5em; align-items: flex-start; }}
+.explain {{ flex: 0 0 22em; line-height: 1.45; }}
+.explain h2 {{ font-size: 1.05em; margin: 0.3em 0 0.6em; }}
+.explain p {{ margin: 0.3em 0; overflow-wrap: anywhere; }}
+.drawing {{ flex: 1 1 auto; min-width: 0; }}
 .frame svg {{ max-width: 100%; height: auto; }}
+@media (max-width: 60em) {{ .frame:not([hidden]) {{ flex-direction: column; }} .explain {{ flex: none; }} }}
 .help {{ color: #555; font-size: 0.9em; margin: 0; }}
 </style>
 </head>

@@ -138,7 +138,7 @@ def scoped(title: str, function: Callable[..., Any], *args: Any, **kwargs: Any) 
 
 @contextlib.contextmanager
 def module_boxes() -> Iterator[None]:
-    """Inside this block every ``nn.Module`` call becomes a box titled with the module's class.
+    """Inside this block every ``nn.Module`` call becomes a box titled with its ``title`` or class (``Affine 0``).
 
     ``with viz.module_boxes(): loss = net.last_layer(net(x), t)`` then ``viz.render(loss, ...)``
     draws Affine, ReLU and the whole model as nested boxes. Outside the block
@@ -155,7 +155,7 @@ def module_boxes() -> Iterator[None]:
 
 
 def _scoped_call(module: Any, *args: Any, **kwargs: Any) -> Any:
-    return scoped(type(module).__name__, module.forward, *args, **kwargs)
+    return scoped(module.title or type(module).__name__, module.forward, *args, **kwargs)
 
 
 def scope_boxes(nodes: Sequence[Node]) -> tuple[list[ScopeRecord], dict[Node, ScopeRecord]]:

@@ -37,7 +37,7 @@ Connection = tuple[Node, Node | None, int]
 DEFAULT_MAX_NODES = 250
 """Node budget of a drawing: Graphviz lays out this many in well under a second."""
 
-Kind = Literal["op", "leaf", "box", "marker", "out"]
+Kind = Literal["op", "leaf", "box", "marker", "out", "fork"]
 GradientState = Literal["done", "pending", "computed", "arriving"]
 
 
@@ -79,7 +79,7 @@ class ViewOptions(TypedDict, total=False):
     """The keyword options of `build` (documented at `viz.to_dot`)."""
 
     clusters: Mapping[str, Iterable[Node]] | None
-    collapse: Iterable[str]
+    collapse: Iterable[str] | None
     edge_labels: Mapping[EdgeKey, EdgeText] | None
     node_labels: Mapping[Node, str] | None
     gradients: bool | None
@@ -93,7 +93,7 @@ def build(
     root: Node,
     *,
     clusters: Mapping[str, Iterable[Node]] | None = None,
-    collapse: Iterable[str] = (),
+    collapse: Iterable[str] | None = (),
     edge_labels: Mapping[EdgeKey, EdgeText] | None = None,
     node_labels: Mapping[Node, str] | None = None,
     gradients: bool | None = None,
@@ -110,14 +110,17 @@ def build(
     edge_labels = edge_labels or {}
     node_labels = node_labels or {}
     if edge_labels:
+        uses = Counter(source for source, target, _ in connections if target is not None)
         known = {(source, target) for source, target, _ in connections}
+        known |= {(node, None) for node, n in uses.items() if n > 1}  # the trunk before a branch
         _check_known(edge_labels, known, "edge_labels", "a connection")
     _check_known(node_labels, position, "node_labels", "a node")
     keep, highlight = list(keep), list(highlight)
     _check_known(keep, position, "keep", "a node")
     _check_known(highlight, position, "highlight", "a node")
     all_boxes, box_of = boxes.gather(clusters or {}, nodes, position)
-    unit_of, cover, marker_of, parts = _fit(root, nodes, all_boxes, box_of, collapse, keep + highlight, max_nodes)
+    unit_of, cover, marker_of, parts = _fit(
+        root, nodes, all_boxes, box_of, collapse or (), keep + highlight, max_nodes)
     vertices = _Vertices(root, node_labels, box_of, cover, parts)
     vertex_of = {node: vertices.of(node, position[node], unit_of[node], marker_of.get(unit_of[node])) for node in nodes}
     out = vertices.output()
@@ -125,19 +128,24 @@ def build(
     replay = _Replay(root, step) if step is not None else None
     if replay is not None:
         vertex_of[replay.current].current = True
+        replay.here = {node for node, vertex in vertex_of.items() if vertex.current}
     reach = _downstream(highlight, connections) if highlight else set()
 
-    arrows = []
+    arrows, branches = [], []
     for k, members in enumerate(_merged(connections, vertex_of, out).values()):
         source, target, _ = members[0]
         sv, tv = vertex_of[source], out if target is None else vertex_of[target]
-        forward, gradient = _texts(members, edge_labels, show_gradients)
+        forward, gradient = _texts(members, edge_labels, show_gradients, root)
         arrow = Arrow(f"c{k}", sv, tv, forward, gradient, boxes.common_box(sv.box, tv.box))
         arrow.highlighted = any(s in reach for s, _, _ in members)
         if replay is not None and gradient is not None:
             arrow.state = replay.state(members)
         arrows.append(arrow)
+        branches.append(members)
     drawn = [*vertices.all(), out]
+    forks = _Forks(arrows, branches, edge_labels, replay)
+    drawn += forks.vertices
+    arrows += forks.trunks
     return View(drawn, arrows, _drawn_boxes(all_boxes, drawn, arrows))
 
 
@@ -160,6 +168,15 @@ def _fit(
         return unit_of, units.cover, {}, []
     marker_of, parts = summary.elide(_unit_inputs(nodes, unit_of), unit_of[root], [unit_of[n] for n in keep], max_nodes)
     return unit_of, units.cover, marker_of, parts
+
+
+def collapsed_units(
+    root: Node, clusters: Mapping[str, Iterable[Node]] | None = None, collapse: Iterable[str] | None = ()
+) -> dict[Node, Node | Box]:
+    """Each node's unit when the boxes named in ``collapse`` are collapsed: the node itself, or the box hiding it."""
+    nodes = post_order(root)
+    all_boxes, box_of = boxes.gather(clusters or {}, nodes, {node: i for i, node in enumerate(nodes)})
+    return boxes.Units(nodes, box_of).assign(boxes.named(all_boxes, collapse or ()))
 
 
 def backward_has_run(root: Node) -> bool:
@@ -265,7 +282,7 @@ class _Vertices:
             return Vertex(f"b{position}", unit.title, "box", self._drawn_in(unit.parent))
         text = self.node_labels.get(node)
         if text is None:
-            text = _node_text(node, self.root)
+            text = _node_text(node)
         kind: Kind = "op" if node.op is not None else "leaf"
         return Vertex(f"n{position}", text, kind, self._drawn_in(self.box_of.get(node)))
 
@@ -287,12 +304,10 @@ class _Vertices:
         return list(self.made.values())
 
 
-def _node_text(node: Node, root: Node) -> str:
-    """An op's glyph (with its name below, if it has one and is not the output); a leaf's name or value."""
+def _node_text(node: Node) -> str:
+    """An op's glyph; a leaf's name or value. An op's name goes on its arrow (`_texts`), not in its circle."""
     if node.op is None:
         return node.name or fmt.data(node.data)
-    if node.name and node is not root:
-        return f"{node.op.glyph}\n{node.name}"
     return node.op.glyph
 
 
@@ -319,9 +334,13 @@ def _merged(
 
 
 def _texts(
-    members: Sequence[Connection], edge_labels: Mapping[EdgeKey, EdgeText], show_gradients: bool
+    members: Sequence[Connection], edge_labels: Mapping[EdgeKey, EdgeText], show_gradients: bool, root: Node
 ) -> tuple[str, str | None]:
-    """The forward and gradient texts of one arrow standing for ``members``."""
+    """The forward and gradient texts of one arrow standing for ``members``.
+
+    An intermediate node's name is written with its value (``t = 3``): inside
+    its circle it would squash the glyph. The output's name ends its arrow.
+    """
     sources = dict.fromkeys(source for source, _, _ in members)
     if len(sources) > 1:
         return f"{len(sources):,} values", None
@@ -329,12 +348,69 @@ def _texts(
     forward, gradient = edge_labels.get((source, target), (None, None)) if len(members) == 1 else (None, None)
     if forward is None:
         forward = fmt.data(source.data)
+        if source.op is not None and source.name and source is not root:
+            forward = f"{source.name} = {forward}"
     if not show_gradients:
         return forward, None
-    shares = [g for g in (contribution(*member) for member in members) if g is not None]
-    if not shares:
+    total = _total(members)
+    if total is None:
         return forward, None
-    return forward, gradient if gradient is not None else fmt.data(sum(shares[1:], shares[0]))
+    return forward, gradient if gradient is not None else fmt.data(total)
+
+
+def _total(members: Iterable[Connection]) -> Any:
+    """The sum of the gradients the connections send back to their sources; None when none flows."""
+    shares = [g for g in (contribution(*member) for member in members) if g is not None]
+    return sum(shares[1:], shares[0]) if shares else None
+
+
+class _Forks:
+    """Branch points: where a node's value goes to several ops, its gradients add up.
+
+    The node's arrow runs to a point (the trunk, carrying the node's total
+    gradient) and splits there into one arrow per use, each with its share:
+    ``x*x`` at 3 draws 3 and 3 on the branches and 6 on the trunk, the chain
+    rule's sum made visible. ``edge_labels[node, None]`` relabels a trunk.
+    """
+
+    def __init__(
+        self, arrows: Sequence[Arrow], branches: Sequence[Sequence[Connection]],
+        edge_labels: Mapping[EdgeKey, EdgeText], replay: _Replay | None,
+    ) -> None:
+        self.vertices: list[Vertex] = []
+        self.trunks: list[Arrow] = []
+        uses: dict[Node, list[int]] = {}
+        for k, (arrow, members) in enumerate(zip(arrows, branches)):
+            sources = {source for source, _, _ in members}
+            if arrow.gradient is not None and len(sources) == 1 and arrow.source.kind != "marker":
+                uses.setdefault(members[0][0], []).append(k)
+        for source, ks in uses.items():
+            if len(ks) > 1:
+                self._split(source, [arrows[k] for k in ks], [m for k in ks for m in branches[k]], edge_labels, replay,
+                            len(arrows))
+
+    def _split(
+        self, source: Node, split: Sequence[Arrow], members: Sequence[Connection],
+        edge_labels: Mapping[EdgeKey, EdgeText], replay: _Replay | None, count: int,
+    ) -> None:
+        start = split[0].source
+        box = start.box
+        for arrow in split:
+            box = boxes.common_box(box, arrow.target.box)
+        fork = Vertex(f"f{len(self.vertices)}", "", "fork", box)
+        forward, gradient = edge_labels.get((source, None), (None, None))
+        trunk = Arrow(
+            f"c{count + len(self.trunks)}", start, fork, forward or split[0].forward,
+            gradient if gradient is not None else fmt.data(_total(members)), boxes.common_box(start.box, box),
+        )
+        trunk.highlighted = any(arrow.highlighted for arrow in split)
+        if replay is not None:
+            trunk.state = replay.state(members)
+        for arrow in split:
+            arrow.source = fork
+            arrow.box = boxes.common_box(box, arrow.target.box)
+        self.vertices.append(fork)
+        self.trunks.append(trunk)
 
 
 class _Replay:
@@ -348,13 +424,14 @@ class _Replay:
             raise ValueError(f"step: the backward pass visits {len(order)} nodes, so step is 0 to {len(order) - 1}")
         self.current = order[step]
         self.visited = set(order[: step + 1])
+        self.here = {self.current}  # the nodes drawn as the current vertex: all of a collapsed box's
 
     def state(self, members: Sequence[Connection]) -> GradientState:
         if any(target is not None and target not in self.visited for _, target, _ in members):
             return "pending"
-        if any(target is self.current for _, target, _ in members):
+        if any(target in self.here for _, target, _ in members):
             return "computed"
-        if any(source is self.current for source, _, _ in members):
+        if any(source in self.here for source, _, _ in members):
             return "arriving"
         return "done"
 
