@@ -197,3 +197,10 @@ def test_real_interpreter_reports_file_errors_without_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "viz", "x*y", "--set", "x=2", "y=3", "-o", "/nonexistent/g.svg"],
                           capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (2, "error: cannot write /nonexistent/g.svg: no folder /nonexistent\n")
+
+
+def test_an_unknown_name_is_reported_as_typed(tmp_path, capsys):
+    status, _, err = run(capsys, "ｘ*2", "--set", "y=1", "-o", tmp_path / "g.dot")
+    assert (status, err) == (2, "error: unknown name 'ｘ' (read as 'x') (set it with --set ｘ=...)\n")
+    assert run(capsys, "ｘ*2", "--set", "x=1", "-o", tmp_path / "g.dot")[0] == 0
+    assert "label=<ｘ>" in (tmp_path / "g.dot").read_text(encoding="utf-8")
