@@ -1,9 +1,10 @@
-"""The one way numbers and arrays are written on a drawing.
+"""The one way numbers, arrays and text are written on a drawing.
 
 Float arithmetic leaves noise such as ``220.00000000000003`` or
 ``2.2000000000000002``; a figure that is meant to match the book must show
-``220`` and ``2.2``. Every label goes through `number` (or `data`, which uses
-it), so a drawing never mixes two styles.
+``220`` and ``2.2``. Every number goes through `number` (or `data`, which uses
+it), so a drawing never mixes two styles; every text (names, labels, titles,
+captions) goes through `shown`, so none can be invisible, unwritable or huge.
 """
 
 from __future__ import annotations
@@ -64,3 +65,42 @@ def data(value: Any) -> str:
         return header
     values = np.array2string(array, separator=", ", formatter={"all": number})
     return f"{header}\n{values}"
+
+
+MAX_LINE = 120
+"""Most characters a line of text on a drawing shows; a longer line is cut and ends in "…"."""
+
+MAX_LINES = 16
+"""Most lines a text on a drawing shows; the last line then says how many more there were."""
+
+
+def shown(text: str) -> str:
+    """``text`` as a drawing shows it: every character visible, at most `MAX_LINES` lines of `MAX_LINE` characters.
+
+    A newline breaks the line. Other control characters become their Unicode
+    symbols (NUL is ``␀``, a tab ``␉``, DEL ``␡``) or, where there is none, an
+    escape (``\\x85``); so do the characters SVG cannot hold or a renderer
+    would drop or act on: lone surrogates (``\\ud800``), noncharacters
+    (``\\ufffe``), line and paragraph separators and the bidirectional controls
+    (``\\u202e``, which would reorder the text around them).
+    """
+    lines = text.translate(_VISIBLE).split("\n")
+    if len(lines) > MAX_LINES:
+        lines[MAX_LINES - 1:] = [f"… {len(lines) - MAX_LINES + 1:,} more lines"]
+    return "\n".join(line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…" for line in lines)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+_VISIBLE = {
+    **{code: chr(0x2400 + code) for code in range(0x20) if code != 0x0A},  # ␀ ... ␟, the newline excepted
+    0x7F: "\u2421",  # ␡
+    **{code: _escape(code) for code in range(0x80, 0xA0)},  # C1 controls: no symbols exist
+    **{code: _escape(code) for code in range(0xD800, 0xE000)},  # lone surrogates: no UTF-8 for them
+    **{code: _escape(code) for code in range(0xFDD0, 0xFDF0)},  # noncharacters ...
+    **{plane + low: _escape(plane + low) for plane in range(0, 0x110000, 0x10000) for low in (0xFFFE, 0xFFFF)},
+    **{code: _escape(code) for code in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F),
+                                         *range(0x2066, 0x206A))},  # bidi controls, line/paragraph separators
+}

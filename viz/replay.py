@@ -129,7 +129,8 @@ def page(title: str, svgs: list[str]) -> str:
         f'<section class="frame" id="frame-{k}" data-frame="{k}">{_inline_svg(svg, k)}</section>'
         for k, svg in enumerate(svgs, 1)
     )
-    return _PAGE.format(title=html.escape(title), count=len(svgs), frames=sections, script=_SCRIPT)
+    title = html.escape(" ".join(fmt.shown(title).split("\n")))  # one line of text, whatever the name holds
+    return _PAGE.format(title=title, count=len(svgs), frames=sections, script=_SCRIPT)
 
 
 def _render_all(dots: list[str], kind: str, timeout: float | None) -> list[bytes]:
@@ -167,7 +168,7 @@ def _shape(value: Any) -> str:
 
 
 def _title(root: Node) -> str:
-    return f"Backward replay: {root.name}" if root.name else "Backward replay"
+    return f"Backward replay: {root.name}" if root.name is not None and str(root.name) else "Backward replay"
 
 
 _PAGE = """<!DOCTYPE html>

@@ -113,6 +113,7 @@ def build(
         known = {(source, target) for source, target, _ in connections}
         _check_known(edge_labels, known, "edge_labels", "a connection")
     _check_known(node_labels, position, "node_labels", "a node")
+    _check_texts(node_labels, edge_labels)
     keep, highlight = list(keep), list(highlight)
     _check_known(keep, position, "keep", "a node")
     _check_known(highlight, position, "highlight", "a node")
@@ -217,6 +218,19 @@ def _check_known(keys: Iterable[Any], known: Container[Any], option: str, what: 
             raise ValueError(f"{option}: {key!r} is not {what} of the graph")
 
 
+def _check_texts(node_labels: Mapping[Node, Any], edge_labels: Mapping[EdgeKey, Any]) -> None:
+    """Labels are text: anything else would fail deep inside the writer, or be drawn as its repr."""
+    for node, text in node_labels.items():
+        if not isinstance(text, str):
+            raise TypeError(f"node_labels[{node!r}] must be a str, not {type(text).__name__}")
+    for key, texts in edge_labels.items():
+        if not (isinstance(texts, tuple) and len(texts) == 2):
+            raise TypeError(f"edge_labels[{key!r}] must be a (forward, gradient) pair, not {type(texts).__name__}")
+        for text in texts:
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"edge_labels[{key!r}] must be a str or None, not {type(text).__name__}")
+
+
 def _unit_inputs(nodes: Sequence[Node], unit_of: Mapping[Node, Any]) -> dict[Any, list[Any]]:
     """Each unit's input units, in argument order, each once."""
     inputs: dict[Any, dict[Any, None]] = {}
@@ -275,7 +289,7 @@ class _Vertices:
         return box if hidden is None else hidden.parent
 
     def output(self) -> Vertex:
-        name = self.root.name if self.root.op is not None and self.root.name else ""
+        name = str(self.root.name) if self.root.op is not None and self.root.name is not None else ""
         return Vertex("out", name, "out", None)
 
     def all(self) -> list[Vertex]:
@@ -289,10 +303,11 @@ class _Vertices:
 
 def _node_text(node: Node, root: Node) -> str:
     """An op's glyph (with its name below, if it has one and is not the output); a leaf's name or value."""
+    name = "" if node.name is None else str(node.name)  # a name set by hand may be any object: drawn as its text
     if node.op is None:
-        return node.name or fmt.data(node.data)
-    if node.name and node is not root:
-        return f"{node.op.glyph}\n{node.name}"
+        return name or fmt.data(node.data)
+    if name and node is not root:
+        return f"{node.op.glyph}\n{name}"
     return node.op.glyph
 
 
