@@ -256,3 +256,13 @@ def test_a_hostile_font_name_never_reaches_the_svg_or_the_page(tmp_path, font):
         return
     check_no_markup(ET.parse(svg).getroot())
     check_page(page.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("template", ["{}", "{}\nx", "x\n{}", "a{}b"])
+def test_every_printable_ascii_character_is_drawn_as_typed_beside_a_line_break(template):
+    """A lone ']' made Graphviz fail, and one before a line break swallowed the break."""
+    characters = [chr(code) for code in range(0x21, 0x7F)]
+    leaves = [Value(1.0, name=template.format(c)) for c in characters]
+    svg = svg_of(viz.to_dot(Value.sum(leaves), max_nodes=None))
+    for k, c in enumerate(characters):
+        assert lines_of(svg, f"n{k}") == template.format(c).split("\n"), c

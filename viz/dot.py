@@ -240,20 +240,24 @@ def _html(text: str) -> str:
 def _markup(line: str) -> str:
     """One line of shown text as HTML-label markup: escaped, subscripts typeset.
 
-    ``&``, ``<`` and ``>`` become entities; a backslash is doubled, since
-    Graphviz would read ``\\G`` or ``\\N`` in a label as the graph's or the
-    node's name. Subscript digits (``a₁``) become real subscripts because few
-    fonts have glyphs for them: the fallback glyphs are tiny and look like commas.
+    ``&``, ``<`` and ``>`` become entities, and so does ``]``: Graphviz
+    (2.43) fails on a label that is a lone ``]`` and drops a line break after
+    one. A backslash is doubled, since Graphviz would read ``\\G`` or ``\\N``
+    in a label as the graph's or the node's name.
+
+    Subscript digits (``a₁``) become real subscripts because few fonts have
+    glyphs for them: the fallback glyphs are tiny and look like commas.
     A space beside a subscript becomes a no-break space: in SVG, Graphviz
     writes the text between font changes as separate elements, and browsers
     drop a space at either end of one ("t₁ log y₁" would show "t₁log y₁").
     """
-    markup = _SPACE_BY_SUBSCRIPT.sub("&#160;", html.escape(line, quote=False).replace("\\", "\\\\"))
+    markup = _SPACE_BY_SUBSCRIPT.sub("&#160;", html.escape(line, quote=False).translate(_GRAPHVIZ_ESCAPES))
     return _SUBSCRIPT_DIGITS.sub(
         lambda digits: f'<FONT POINT-SIZE="10"><SUB>{digits.group().translate(_PLAIN_DIGITS)}</SUB></FONT>', markup
     )
 
 
+_GRAPHVIZ_ESCAPES = str.maketrans({"\\": "\\\\", "]": "&#93;"})
 _SUBSCRIPT_DIGITS = re.compile("[₀-₉]+")
 _SPACE_BY_SUBSCRIPT = re.compile("(?<=[₀-₉]) | (?=[₀-₉])")
 _PLAIN_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
