@@ -171,3 +171,15 @@ def test_a_ten_thousand_node_graph_renders_summarised(tmp_path):
     total.backward()
     svg = viz.render(total, tmp_path / "big.svg").read_text(encoding="utf-8")
     assert re.search(r"… [\d,]+ nodes \(", svg.replace("&#8230;", "…"))
+
+
+def test_kept_paths_are_bounded_and_the_refusal_names_the_budget():
+    x, y = chain(3000)  # x is 6,000 nodes from the output: its path alone would be the whole chain
+    with pytest.raises(ValueError, match=r"^keep: the paths from the output to the nodes to keep hold 3,001 nodes, "
+                                         r"more than 1,000 .*max_nodes"):
+        viz.to_dot(y, keep=[x])
+    with pytest.raises(ValueError, match=r"^highlight: "):
+        viz.to_dot(y, highlight=[x])
+    assert len(read(viz.to_dot(y, keep=[x], max_nodes=3500)).vertices) <= 3501  # a bigger budget keeps more
+    near = y.inputs[0].inputs[0]
+    assert len(read(viz.to_dot(y, keep=[near])).vertices) <= viz.DEFAULT_MAX_NODES + 1

@@ -35,6 +35,7 @@ from scratchgrad.viz.render import (
     render,
 )
 from scratchgrad.viz.replay import FRAME_FORMATS, replay
+from scratchgrad.viz.summary import MAX_KEPT
 from scratchgrad.viz.view import DEFAULT_MAX_NODES, post_order
 
 USAGE_ERROR = 2
@@ -220,7 +221,8 @@ def _parser(command: str) -> _Parser:
     parser.add_argument("--highlight", nargs="+", action="extend", default=[], metavar="NAME",
                         help="draw the paths from the output to these named nodes in bold")
     parser.add_argument("--keep", nargs="+", action="extend", default=[], metavar="NAME",
-                        help="keep the paths to these named nodes when a big graph is summarised")
+                        help="keep the paths to these named nodes when a big graph is summarised (at most "
+                             f"{MAX_KEPT:,} nodes, or --max-nodes if more)")
     if command == "replay":  # a summary would fold away the nodes the frames visit
         parser.add_argument("--max-nodes", type=_budget, default=None, metavar="N",
                             help="summarise graphs of more nodes (default: all: each frame shows the node it visits)")

@@ -79,9 +79,10 @@ def to_dot(
       (boxes collapsed, then the nodes furthest from the output folded into
       "… N nodes (ops) …" markers; see `viz.summary`). None draws everything.
     - ``keep`` and ``highlight`` name nodes whose (shortest) path from the
-      output always survives the summary, even beyond ``max_nodes``; the
-      arrows on every path from ``highlight`` nodes to the output are drawn
-      bold and blue.
+      output always survives the summary, even beyond ``max_nodes``, up to
+      ``max(max_nodes, summary.MAX_KEPT)`` = 1,000 nodes by default (more is a
+      ValueError: the drawing stays bounded); the arrows on every path from
+      ``highlight`` nodes to the output are drawn bold and blue.
     - ``step`` draws the backward pass as it visits its ``step``-th node
       (`autograd.toposort` order): that node filled, gradients not yet computed
       left blank (the layout does not move between steps), those just sent to

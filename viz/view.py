@@ -118,7 +118,7 @@ def build(
     _check_known(keep, position, "keep", "a node")
     _check_known(highlight, position, "highlight", "a node")
     all_boxes, box_of = boxes.gather(clusters or {}, nodes, position)
-    unit_of, cover, marker_of, parts = _fit(root, nodes, all_boxes, box_of, collapse, keep + highlight, max_nodes)
+    unit_of, cover, marker_of, parts = _fit(root, nodes, all_boxes, box_of, collapse, keep, highlight, max_nodes)
     vertices = _Vertices(root, node_labels, box_of, cover, parts)
     vertex_of = {node: vertices.of(node, position[node], unit_of[node], marker_of.get(unit_of[node])) for node in nodes}
     out = vertices.output()
@@ -144,7 +144,7 @@ def build(
 
 def _fit(
     root: Node, nodes: Sequence[Node], all_boxes: Sequence[Box], box_of: Mapping[Node, Box], collapse: Iterable[str],
-    keep: Sequence[Node], max_nodes: int | None,
+    keep: Sequence[Node], highlight: Sequence[Node], max_nodes: int | None,
 ) -> tuple[dict[Node, Any], dict[Box, Box], dict[Any, int], list[int]]:
     """Each node's unit, the collapsed box hiding each hidden box, each folded unit's marker, each marker's parts.
 
@@ -159,7 +159,13 @@ def _fit(
     unit_of = units.assign(collapsed)
     if max_nodes is None or len(set(unit_of.values())) <= max_nodes:
         return unit_of, units.cover, {}, []
-    marker_of, parts = summary.elide(_unit_inputs(nodes, unit_of), unit_of[root], [unit_of[n] for n in keep], max_nodes)
+    try:
+        marker_of, parts = summary.elide(
+            _unit_inputs(nodes, unit_of), unit_of[root], [unit_of[n] for n in [*keep, *highlight]], max_nodes
+        )
+    except summary.TooManyKept as error:
+        option = " and ".join(name for name, nodes in (("keep", keep), ("highlight", highlight)) if nodes)
+        raise ValueError(f"{option}: {error}") from None
     return unit_of, units.cover, marker_of, parts
 
 
