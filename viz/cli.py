@@ -34,7 +34,7 @@ from scratchgrad.viz.render import (
     output_format,
     render,
 )
-from scratchgrad.viz.replay import FRAME_FORMATS, replay
+from scratchgrad.viz.replay import FRAME_FORMATS, MAX_BYTES, MAX_FRAMES, replay
 from scratchgrad.viz.summary import MAX_KEPT
 from scratchgrad.viz.view import DEFAULT_MAX_NODES, post_order
 
@@ -160,7 +160,7 @@ def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) ->
     if not root.requires_grad:
         raise UsageError("the expression has no variable: there is no backward pass to replay")
     path = replay(root, options.output, frames_dir=options.frames, frame_format=options.frames_format,
-                  timeout=options.timeout, **drawing)
+                  max_frames=options.max_frames, max_bytes=options.max_bytes, timeout=options.timeout, **drawing)
     return f"wrote {path}" + (f" and {options.frames}/" if options.frames else "")
 
 
@@ -214,6 +214,12 @@ def _parser(command: str) -> _Parser:
         parser.add_argument("-o", "--output", required=True, type=_html_path, metavar="FILE.html", help="the page")
         parser.add_argument("--frames", type=Path, metavar="DIR", help="also write each frame as a numbered image here")
         parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
+        parser.add_argument("--max-frames", type=_budget, default=MAX_FRAMES, metavar="N",
+                            help=f"refuse graphs whose backward pass visits more nodes (default: {MAX_FRAMES}; 'all': "
+                                 "no limit)")
+        parser.add_argument("--max-mb", dest="max_bytes", type=_megabytes, default=MAX_BYTES, metavar="MB",
+                            help=f"refuse a page (or frames folder) bigger than this (default: {MAX_BYTES / 1e6:g}; "
+                                 "'none': no limit)")
     else:
         parser.add_argument("-o", "--output", required=True, type=_output_path, metavar="FILE",
                             help="the drawing; its extension picks the format: " + ", ".join(f".{f}" for f in FORMATS))
@@ -254,6 +260,18 @@ def _budget(text: str) -> int | None:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a number of nodes (at least 1) or 'all', got {text!r}")
     return int(text)
+
+
+def _megabytes(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not megabytes > 0 or math.isinf(megabytes):
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes above 0 or 'none', got {text!r}")
+    return int(megabytes * 1e6)
 
 
 def _seconds(text: str) -> float | None:
