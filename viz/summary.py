@@ -31,6 +31,12 @@ KEPT_SHARE = 0.8
 MARKER_OPS = 4
 """Most op glyphs a marker names (the most frequent first)."""
 
+MAX_PARALLEL = 3
+"""Most arrows drawn from one node into one op (``x * x`` has two); more uses are one arrow saying how many.
+
+Otherwise a graph of two nodes, ``sum([x] * 20_000)``, drew 20,000 arrows.
+"""
+
 MAX_KEPT = 1000
 """Most units the kept paths may hold beyond the budget: a summary keeps at most ``max(budget, MAX_KEPT)``.
 

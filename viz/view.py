@@ -323,15 +323,17 @@ def _merged(
     """The connections of each drawn arrow, in drawing order; connections inside a box or marker vanish.
 
     Connections meeting a collapsed box or marker merge when they come from
-    the same node (or marker) into the same vertex; others stay one arrow each.
+    the same node (or marker) into the same vertex, and so do more than
+    `summary.MAX_PARALLEL` uses of one node by one op; others stay one arrow each.
     """
+    uses = Counter((source, target) for source, target, _ in connections)
     arrows: dict[Any, list[Connection]] = {}
     for connection in connections:
         source, target, _ = connection
         sv, tv = vertex_of[source], out if target is None else vertex_of[target]
         if sv is tv:
             continue
-        if sv.kind in ("box", "marker") or tv.kind in ("box", "marker"):
+        if sv.kind in ("box", "marker") or tv.kind in ("box", "marker") or uses[source, target] > summary.MAX_PARALLEL:
             key: Any = (sv if sv.kind == "marker" else source, tv)
         else:
             key = len(arrows)
@@ -350,6 +352,8 @@ def _texts(
     forward, gradient = edge_labels.get((source, target), (None, None)) if len(members) == 1 else (None, None)
     if forward is None:
         forward = fmt.data(source.data)
+        if len(members) > summary.MAX_PARALLEL and all(t is target for _, t, _ in members):
+            forward += f" ({len(members):,} uses)"
     if not show_gradients:
         return forward, None
     shares = [g for g in (contribution(*member) for member in members) if g is not None]
