@@ -130,7 +130,7 @@ def test_hostile_text_is_drawn_as_text_and_nothing_else(text):
 
 
 def test_invisible_characters_are_shown_visibly():
-    assert fmt.shown("a\x00b\x07\tc\x1b\x7f") == "a␀b␇␉c␛␡"
+    assert fmt.shown("a\x00b\x07\tc\x1b\x7f\r") == r"a\x00b\x07\tc\x1b\x7f\r"
     escaped = r"\x85 \ud800 \ufffe \U0010ffff \u202eab \u2028"
     assert fmt.shown("\x85 \ud800 \ufffe \U0010ffff \u202eab \u2028") == escaped
     assert fmt.shown("line\nbreak") == "line\nbreak"  # a newline is a line break

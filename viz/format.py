@@ -77,12 +77,13 @@ MAX_LINES = 16
 def shown(text: str) -> str:
     """``text`` as a drawing shows it: every character visible, at most `MAX_LINES` lines of `MAX_LINE` characters.
 
-    A newline breaks the line. Other control characters become their Unicode
-    symbols (NUL is ``␀``, a tab ``␉``, DEL ``␡``) or, where there is none, an
-    escape (``\\x85``); so do the characters SVG cannot hold or a renderer
-    would drop or act on: lone surrogates (``\\ud800``), noncharacters
-    (``\\ufffe``), line and paragraph separators and the bidirectional controls
-    (``\\u202e``, which would reorder the text around them).
+    A newline breaks the line. Other control characters become the escapes
+    Python's ``repr`` writes (``\\x00``, ``\\t``, ``\\x7f``, ``\\x85``), and so do the
+    characters SVG cannot hold or a renderer would drop or act on: lone
+    surrogates (``\\ud800``), noncharacters (``\\ufffe``), line and paragraph
+    separators and the bidirectional controls (``\\u202e``, which would reorder
+    the text around them). Escapes, not the symbols ``␀`` ``␉``: few fonts have
+    those, and Graphviz drew them as empty boxes.
     """
     lines = text.translate(_VISIBLE).split("\n")
     if len(lines) > MAX_LINES:
@@ -91,13 +92,12 @@ def shown(text: str) -> str:
 
 
 def _escape(code: int) -> str:
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    """The escape ``repr`` writes for a character it does not print (``\\t``, ``\\x85``, ``\\u202e``...)."""
+    return repr(chr(code))[1:-1]
 
 
 _VISIBLE = {
-    **{code: chr(0x2400 + code) for code in range(0x20) if code != 0x0A},  # ␀ ... ␟, the newline excepted
-    0x7F: "\u2421",  # ␡
-    **{code: _escape(code) for code in range(0x80, 0xA0)},  # C1 controls: no symbols exist
+    **{code: _escape(code) for code in [*range(0x20), *range(0x7F, 0xA0)] if code != 0x0A},  # the newline breaks
     **{code: _escape(code) for code in range(0xD800, 0xE000)},  # lone surrogates: no UTF-8 for them
     **{code: _escape(code) for code in range(0xFDD0, 0xFDF0)},  # noncharacters ...
     **{plane + low: _escape(plane + low) for plane in range(0, 0x110000, 0x10000) for low in (0xFFFE, 0xFFFF)},
