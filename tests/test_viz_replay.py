@@ -353,3 +353,10 @@ def test_command_line_budgets_of_a_replay(tmp_path, capsys):
     assert main(["replay", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--max-frames N" in out and "(default: 300" in out and "--max-mb MB" in out and "(default: 10" in out
+
+
+def test_a_caption_names_a_node_on_one_line():
+    x = Value(2.0, name="two\nlines")
+    y = x * 3
+    y.backward()
+    assert caption(toposort(y), 0, {}).splitlines()[2].startswith(r"to two\nlines: upstream")

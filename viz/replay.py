@@ -216,7 +216,7 @@ def _name(node: Node, labels: Mapping[Node, str]) -> str:
     """How a caption calls a node: its label or name; else its op and value, e.g. ``+ (74.12)``."""
     name = labels.get(node, node.name)
     if name is not None and str(name):
-        return str(name).replace("\n", "␤")  # a caption line names it on one line
+        return str(name).replace("\n", "\\n")  # a caption line names it on one line, the break shown as by repr
     value = _shape(node.data) if hasattr(node.data, "shape") else f"({fmt.number(node.data)})"
     return f"{node.op.glyph} {value}" if node.op is not None else f"the constant {value}"
 
