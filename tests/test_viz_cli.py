@@ -109,7 +109,8 @@ def test_real_interpreter_happy_path_and_error_without_traceback(tmp_path):
     ok = subprocess.run([*viz, "relu(x)*y", "--set", "x=2", "y=3", "-o", str(path)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert path.read_bytes().startswith(b"\x89PNG")
-    bad = subprocess.run([*viz, "log(x)", "--set", "x=0", "-o", str(tmp_path / "b.svg")], capture_output=True, text=True)
+    bad = subprocess.run([*viz, "log(x)", "--set", "x=0", "-o", str(tmp_path / "b.svg")], capture_output=True,
+                         text=True)
     assert bad.returncode == 2
     assert bad.stderr == "error: log(0) is undefined: the argument must be positive\n"
     assert "Traceback" not in bad.stderr
