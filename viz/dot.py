@@ -95,7 +95,8 @@ def to_dot(
     Every text (names, labels, titles, the caption) is drawn as typed, as text
     only: never read as DOT, HTML or SVG markup, invisible characters shown
     visibly, each text at most `format.MAX_LINES` lines of `format.MAX_LINE`
-    characters (see `format.shown`).
+    characters (see `format.shown`). With a node budget the DOT text is
+    therefore bounded too; ``max_nodes=None`` draws everything, however big.
     """
     font = check_fontname(fontname)
     if caption is not None and not isinstance(caption, str):
