@@ -204,3 +204,10 @@ def test_an_unknown_name_is_reported_as_typed(tmp_path, capsys):
     assert (status, err) == (2, "error: unknown name 'ｘ' (read as 'x') (set it with --set ｘ=...)\n")
     assert run(capsys, "ｘ*2", "--set", "x=1", "-o", tmp_path / "g.dot")[0] == 0
     assert "label=<ｘ>" in (tmp_path / "g.dot").read_text(encoding="utf-8")
+
+
+def test_highlight_and_keep_match_names_as_python_reads_them(tmp_path, capsys):
+    path = tmp_path / "g.dot"
+    assert run(capsys, "ｘ*y", "--set", "x=1", "y=2", "--highlight", "x", "-o", path)[:2] == (0, f"wrote {path}\n")
+    assert run(capsys, "x*y", "--set", "x=1", "y=2", "--keep", "ｘ", "--highlight", "ｘ", "-o", path)[0] == 0
+    assert "penwidth" in path.read_text(encoding="utf-8")

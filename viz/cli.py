@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from scratchgrad.autograd import DomainError, Node, Value
 from scratchgrad.viz import book
 from scratchgrad.viz.dot import DEFAULT_FONT
-from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
+from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build, read_as
 from scratchgrad.viz.render import (
     DEFAULT_TIMEOUT,
     FORMATS,
@@ -179,16 +179,17 @@ def _expression_graph(text: str, assignments: list[tuple[str, float]]) -> Value:
 
 def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
     """The to_dot options given on the command line; names become the nodes so named."""
-    named = {}
+    named: dict[str, Node] = {}  # by the name as Python reads it, as the expression's names are matched
     for node in post_order(root):
-        if node.name:
-            named.setdefault(node.name, node)
+        if isinstance(node.name, str) and node.name:
+            named.setdefault(read_as(node.name), node)
     for name in [*options.highlight, *options.keep]:
-        if name not in named:
-            raise UsageError(f"no node is named {name!r} (the names are: {', '.join(map(repr, named)) or 'none'})")
+        if read_as(name) not in named:
+            names = ", ".join(repr(node.name) for node in named.values()) or "none"
+            raise UsageError(f"no node is named {name!r} (the names are: {names})")
     return {
         "fontname": options.fontname, "max_nodes": options.max_nodes,
-        "highlight": [named[n] for n in options.highlight], "keep": [named[n] for n in options.keep],
+        "highlight": [named[read_as(n)] for n in options.highlight], "keep": [named[read_as(n)] for n in options.keep],
     }
 
 

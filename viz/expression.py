@@ -72,7 +72,7 @@ class UnknownName(ExpressionError):  # noqa: N818 - a kind of ExpressionError, n
     """The expression uses a name that was given no value; ``name`` is the name as typed."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"unknown name {_as_read(name)}")
+        super().__init__(f"unknown name {_typed_and_read(name)}")
         self.name = name
 
 
@@ -141,7 +141,7 @@ def _children(node: ast.expr, source: str) -> list[ast.expr]:
         case ast.UnaryOp():
             return [node.operand]
         case ast.Call(func=ast.Name(id=name) as function) if name not in FUNCTIONS:
-            typed = _as_read(_typed(function, source))
+            typed = _typed_and_read(_typed(function, source))
             raise ExpressionError(f"unknown function {typed} (known: {', '.join(FUNCTIONS)})")
         case ast.Call(func=ast.Name(id=name), args=[argument], keywords=[]) if not isinstance(argument, ast.Starred):
             return [argument]
@@ -157,9 +157,9 @@ def _inputs(order: list[ast.expr], source: str, values: Mapping[str, float]) -> 
     """One leaf per distinct name (as Python reads it), named as first typed; raises for the first without a value."""
     known: dict[str, str] = {}
     for key in values:
-        other = known.setdefault(_read(key), key)
+        other = known.setdefault(read_as(key), key)
         if other != key:
-            raise ExpressionError(f"{other!r} and {key!r} are the same name (Python reads both as {_read(key)!r})")
+            raise ExpressionError(f"{other!r} and {key!r} are the same name (Python reads both as {read_as(key)!r})")
     inputs: dict[str, Value] = {}
     for node in order:
         if isinstance(node, ast.Name) and node.id not in inputs:
@@ -177,20 +177,20 @@ def _typed(node: ast.Name, source: str) -> str:
     """
     line = _LINE_END.split(source)[node.lineno - 1].encode("utf-8")
     typed = line[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
-    return typed if _read(typed) == node.id else node.id  # never name something else
+    return typed if read_as(typed) == node.id else node.id  # never name something else
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def _read(name: str) -> str:
-    """A name as Python reads it (identifiers are NFKC-normalised)."""
+def read_as(name: str) -> str:
+    """A name as Python reads it (identifiers are NFKC-normalised): ``ｘ`` is ``x``."""
     return unicodedata.normalize("NFKC", name)
 
 
-def _as_read(typed: str) -> str:
+def _typed_and_read(typed: str) -> str:
     """``'ｘ' (read as 'x')``: a name as typed, and as read when that differs."""
-    read = _read(typed)
+    read = read_as(typed)
     return repr(typed) + (f" (read as {read!r})" if read != typed else "")
 
 
