@@ -236,7 +236,8 @@ def _label(text: str) -> str:
 
 def _html(text: str) -> str:
     """Plain text as HTML-label markup, as `format.shown` shows it: one line per line."""
-    return "<BR/>".join(_markup(line) for line in fmt.shown(text).split("\n"))
+    text = fmt.shown(text)
+    return "<BR/>".join(_markup(line) for line in text.split("\n")) if "\n" in text else _markup(text)
 
 
 def _markup(line: str) -> str:
@@ -253,13 +254,13 @@ def _markup(line: str) -> str:
     writes the text between font changes as separate elements, and browsers
     drop a space at either end of one ("t₁ log y₁" would show "t₁log y₁").
     """
-    markup = _SPACE_BY_SUBSCRIPT.sub("&#160;", html.escape(line, quote=False).translate(_GRAPHVIZ_ESCAPES))
+    escaped = html.escape(line, quote=False).replace("\\", "\\\\").replace("]", "&#93;")
+    markup = _SPACE_BY_SUBSCRIPT.sub("&#160;", escaped)
     return _SUBSCRIPT_DIGITS.sub(
         lambda digits: f'<FONT POINT-SIZE="10"><SUB>{digits.group().translate(_PLAIN_DIGITS)}</SUB></FONT>', markup
     )
 
 
-_GRAPHVIZ_ESCAPES = str.maketrans({"\\": "\\\\", "]": "&#93;"})
 _SUBSCRIPT_DIGITS = re.compile("[₀-₉]+")
 _SPACE_BY_SUBSCRIPT = re.compile("(?<=[₀-₉]) | (?=[₀-₉])")
 _PLAIN_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")

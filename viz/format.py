@@ -10,6 +10,7 @@ captions) goes through `shown`, so none can be invisible, unwritable or huge.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -85,7 +86,11 @@ def shown(text: str) -> str:
     the text around them). Escapes, not the symbols ``␀`` ``␉``: few fonts have
     those, and Graphviz drew them as empty boxes.
     """
-    lines = text.translate(_VISIBLE).split("\n")
+    if _INVISIBLE.search(text):  # a C-speed scan: most labels are short, plain and left as they are
+        text = text.translate(_VISIBLE)
+    if len(text) <= MAX_LINE and "\n" not in text:
+        return text
+    lines = text.split("\n")
     if len(lines) > MAX_LINES:
         lines[MAX_LINES - 1:] = [f"… {len(lines) - MAX_LINES + 1:,} more lines"]
     return "\n".join(line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…" for line in lines)
@@ -104,3 +109,4 @@ _VISIBLE = {
     **{code: _escape(code) for code in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F),
                                          *range(0x2066, 0x206A))},  # bidi controls, line/paragraph separators
 }
+_INVISIBLE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_VISIBLE)) + "]")
