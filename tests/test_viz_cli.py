@@ -105,12 +105,12 @@ def test_book_figures(tmp_path, capsys, args, text):
 
 def test_real_interpreter_happy_path_and_error_without_traceback(tmp_path):
     path = tmp_path / "g.png"
-    ok = subprocess.run([sys.executable, "-m", "viz", "relu(x)*y", "--set", "x=2", "y=3", "-o", str(path)],
-                        capture_output=True, text=True)
+    viz = [sys.executable, "-m", "scratchgrad.viz"]
+    ok = subprocess.run([*viz, "relu(x)*y", "--set", "x=2", "y=3", "-o", str(path)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert path.read_bytes().startswith(b"\x89PNG")
-    bad = subprocess.run([sys.executable, "-m", "viz", "log(x)", "--set", "x=0", "-o", str(tmp_path / "b.svg")],
-                         capture_output=True, text=True)
+    bad = subprocess.run([*viz, "log(x)", "--set", "x=0", "-o", str(tmp_path / "b.svg")], capture_output=True,
+                         text=True)
     assert bad.returncode == 2
     assert bad.stderr == "error: log(0) is undefined: the argument must be positive\n"
     assert "Traceback" not in bad.stderr
@@ -194,6 +194,20 @@ def test_dot_failing_is_one_line_and_status_1(tmp_path, capsys, monkeypatch):
 
 
 def test_real_interpreter_reports_file_errors_without_traceback(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "viz", "x*y", "--set", "x=2", "y=3", "-o", "/nonexistent/g.svg"],
-                          capture_output=True, text=True)
+    command = [sys.executable, "-m", "scratchgrad.viz", "x*y", "--set", "x=2", "y=3", "-o", "/nonexistent/g.svg"]
+    done = subprocess.run(command, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (2, "error: cannot write /nonexistent/g.svg: no folder /nonexistent\n")
+
+
+def test_an_unknown_name_is_reported_as_typed(tmp_path, capsys):
+    status, _, err = run(capsys, "ｘ*2", "--set", "y=1", "-o", tmp_path / "g.dot")
+    assert (status, err) == (2, "error: unknown name 'ｘ' (read as 'x') (set it with --set ｘ=...)\n")
+    assert run(capsys, "ｘ*2", "--set", "x=1", "-o", tmp_path / "g.dot")[0] == 0
+    assert "label=<ｘ>" in (tmp_path / "g.dot").read_text(encoding="utf-8")
+
+
+def test_highlight_and_keep_match_names_as_python_reads_them(tmp_path, capsys):
+    path = tmp_path / "g.dot"
+    assert run(capsys, "ｘ*y", "--set", "x=1", "y=2", "--highlight", "x", "-o", path)[:2] == (0, f"wrote {path}\n")
+    assert run(capsys, "x*y", "--set", "x=1", "y=2", "--keep", "ｘ", "--highlight", "ｘ", "-o", path)[0] == 0
+    assert "penwidth" in path.read_text(encoding="utf-8")

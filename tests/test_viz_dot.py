@@ -87,10 +87,10 @@ def test_leaf_output_and_unnamed_output():
 
 
 def test_labels_are_escaped():
-    x = Value(1.0, name='<a & "b">')
-    dot = viz.to_dot(-x, fontname='Odd "Font"')
-    assert "label=<&lt;a &amp; \"b\"&gt;>" in dot
-    assert 'fontname="Odd \\"Font\\""' in dot
+    x = Value(1.0, name='<a & "b"> \\G')
+    dot = viz.to_dot(-x, fontname="Odd Font")
+    assert "label=<&lt;a &amp; \"b\"&gt; \\\\G>" in dot  # a lone backslash would make \G the graph's name
+    assert 'fontname="Odd Font"' in dot
 
 
 def test_deep_graphs_are_walked_without_recursion():

@@ -133,3 +133,19 @@ def test_text_is_parsed_never_run(monkeypatch):
     assert build("exp(x) * 2", {"x": 0})[0].data == 2.0
     with pytest.raises(ExpressionError):
         build("__import__('os').getcwd()", {})
+
+
+def test_a_name_is_reported_as_typed_and_as_python_reads_it():
+    """Python reads identifiers in NFKC form: 'ｘ' (fullwidth) is the name 'x'; the message names both."""
+    with pytest.raises(UnknownName, match=r"^unknown name 'ｘ' \(read as 'x'\)$") as caught:
+        build("2 * ｘ", {"y": 1})
+    assert caught.value.name == "ｘ"
+    with pytest.raises(ExpressionError, match=r"^unknown function 'ｆｏｏ' \(read as 'foo'\)"):
+        build("ｆｏｏ(1)", {})
+
+
+def test_names_match_in_the_form_python_reads_them():
+    out, inputs = build("ｘ * x + ｙ", {"x": 2, "ｙ": 3})  # one leaf for ｘ and x, as Python has it
+    assert out.data == 7 and list(inputs) == ["ｘ", "ｙ"] and inputs["ｘ"].name == "ｘ"  # drawn as first typed
+    with pytest.raises(ExpressionError, match="'x' and 'ｘ' are the same name"):
+        build("x", {"x": 1, "ｘ": 2})

@@ -2,6 +2,7 @@
 
 import importlib
 import re
+import sys
 
 import graphviz
 import pytest
@@ -132,3 +133,49 @@ def test_an_svg_line_with_subscripts_is_one_text_element_that_the_viewer_lays_ou
         assert re.sub(r"<[^>]+>", "", line).replace("\xa0", " ") in {f"y{k} &#45; t{k}" for k in "123"}
         assert line.count('baseline-shift="sub"') == 2
     assert ">Softmax</text>" in svg  # a one-run label is left as it is
+def test_without_dot_an_existing_dot_file_is_never_overwritten(tmp_path, product, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    unrelated = tmp_path / "out.dot"
+    unrelated.write_text("my own notes", encoding="utf-8")
+    with pytest.raises(viz.GraphvizNotFound, match=r"the DOT text was not saved: .*out\.dot already exists") as caught:
+        viz.render(product, tmp_path / "out.svg")
+    assert caught.value.dot_file is None
+    assert unrelated.read_text(encoding="utf-8") == "my own notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.dot"]
+
+
+def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary_file(tmp_path, product, monkeypatch):
+    path = tmp_path / "g.dot"  # no dot run: os.write is only ours while it is broken
+    path.write_text("old drawing", encoding="utf-8")
+
+    def broken_write(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sys.modules["scratchgrad.viz.render"].os, "write", broken_write)
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        viz.render(product, path)
+    assert caught.value.filename == str(path)
+    assert path.read_text(encoding="utf-8") == "old drawing"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot"]
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path, product):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = viz.render(product, tmp_path / "g.dot")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_files_are_written_all_or_none(tmp_path):
+    from scratchgrad.viz.render import write_files
+
+    (tmp_path / "a.svg").write_text("old", encoding="utf-8")
+    (tmp_path / "b.svg").mkdir()
+    with pytest.raises(IsADirectoryError) as caught:
+        write_files({tmp_path / "a.svg": b"new", tmp_path / "b.svg": b"new"})
+    assert caught.value.filename == str(tmp_path / "b.svg")
+    assert (tmp_path / "a.svg").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.svg", "b.svg"]

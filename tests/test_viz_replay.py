@@ -1,5 +1,6 @@
 """viz.replay: one frame per node backward visits, the chain rule in numbers, a page that works offline."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -327,3 +328,119 @@ def test_the_affine_batch_replay_names_the_loss_beyond_a_tensor_output():
     first, second = (text for _, text in steps(figure.root, toposort(figure.root), figure.options()))
     assert "to B: ∂L/∂Y summed over the batch, (2, 3) → (3,) = downstream (3,) float64 [5, 7, 9]" in first
     assert "to W: ∂L/∂W = Xᵀ · ∂L/∂(X · W), (2, 2) · (2, 3) → (2, 3) = downstream" in second
+
+
+def _dot_that_fails(folder, monkeypatch, when):
+    """A ``dot`` first on PATH that runs the real one, but fails when the shell test ``when`` holds ($1: -Tsvg...)."""
+    real = shutil.which("dot")
+    script = folder / "bin" / "dot"
+    script.parent.mkdir()
+    script.write_text(f'#!/bin/sh\necho "$1" >> {folder}/calls\ninput=$(cat)\nif {when}; then echo "broken" >&2; '
+                      f'exit 1; fi\nprintf "%s" "$input" | {real} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{script.parent}:{os.environ['PATH']}")
+    return folder / "calls"
+
+
+def _chain(length):
+    x = Value(2.0, name="x")
+    y = x
+    for _ in range(length):
+        y = y * 1.01
+    y.backward()
+    return y
+
+
+@pytest.mark.parametrize("failing", ["png frames", "one svg frame", "the first frame"])
+def test_a_failed_replay_leaves_neither_a_page_nor_frames(tmp_path, monkeypatch, failing):
+    when = {"png frames": '[ "$1" = -Tpng ]', "one svg frame": 'echo "$input" | grep -q "Step 3 of"',
+            "the first frame": 'echo "$input" | grep -q "Step 1 of"'}[failing]
+    calls = _dot_that_fails(tmp_path, monkeypatch, when)
+    page, folder = tmp_path / "out" / "r.html", tmp_path / "out" / "frames"
+    folder.mkdir(parents=True)
+    page.write_text("the earlier page", encoding="utf-8")
+    (folder / "frame-001.png").write_bytes(b"earlier frame")
+    with pytest.raises(viz.RenderFailed, match="broken"):
+        viz.replay(_chain(8), page, frames_dir=folder, frame_format="png")
+    assert page.read_text(encoding="utf-8") == "the earlier page"
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["frame-001.png", "frames", "r.html"]
+    assert (folder / "frame-001.png").read_bytes() == b"earlier frame"
+    if failing == "the first frame":
+        # The page's drawings carry no caption, so the first captioned frame (a PNG) is the one that fails,
+        # and the other seven PNG frames were never started.
+        assert calls.read_text().split() == ["-Tsvg"] * 8 + ["-Tpng"]
+
+
+def test_a_replay_replaces_the_frames_of_an_earlier_one(tmp_path):
+    folder = tmp_path / "frames"
+    viz.replay(_chain(5), tmp_path / "r.html", frames_dir=folder)
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    viz.replay(_chain(2), tmp_path / "r.html", frames_dir=folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["frame-001.svg", "frame-002.svg", "notes.txt"]
+
+
+def test_a_replay_too_big_for_its_byte_budget_is_refused_before_dot_runs(tmp_path, monkeypatch):
+    calls = _dot_that_fails(tmp_path, monkeypatch, "false")
+    y = _chain(40)
+    total = sum(len(dot.encode()) for dot in frames(y))
+    refusal = r"^replay: the page would be more than .* \(max_bytes=[\d,]+\).*raise max_bytes"
+    with pytest.raises(ValueError, match=refusal):
+        viz.replay(y, tmp_path / "r.html", max_bytes=total // 2)
+    assert not calls.exists()  # the frames' DOT text alone was too much: no dot run at all
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_first_frame_tells_how_big_the_page_would_be(tmp_path, monkeypatch):
+    calls = _dot_that_fails(tmp_path, monkeypatch, "false")
+    y = _chain(12)
+    dots = frames(y)
+    estimate = len(run_dot(dots[0], "svg")) * len(dots)
+    calls.unlink()
+    budget = (sum(len(dot.encode()) for dot in dots) + estimate) // 2  # above the DOT text, below the page
+    with pytest.raises(ValueError, match=r"12 frames of about [\d.]+ kB"):
+        viz.replay(y, tmp_path / "r.html", max_bytes=budget)
+    assert calls.read_text().split() == ["-Tsvg"]  # one frame drawn, then refused
+    path = viz.replay(y, tmp_path / "r.html", max_bytes=None)
+    assert path.stat().st_size > budget  # the estimate was right: the page is bigger than the budget
+
+
+def test_the_page_and_the_frames_stay_within_the_byte_budget(tmp_path):
+    y = _chain(6)
+    path = viz.replay(y, tmp_path / "r.html", frames_dir=tmp_path / "f", frame_format="png", max_bytes=2_000_000)
+    assert path.stat().st_size <= 2_000_000
+    assert sum(p.stat().st_size for p in (tmp_path / "f").iterdir()) <= 2_000_000
+    with pytest.raises(ValueError, match=r"the frames would be more than"):
+        viz.replay(y, tmp_path / "r2.html", frames_dir=tmp_path / "f2", frame_format="png",
+                   max_bytes=path.stat().st_size + 1000)  # room for the page, not for the PNG frames
+    assert not (tmp_path / "r2.html").exists() and not (tmp_path / "f2").exists()
+
+
+def test_a_caption_lists_a_bounded_number_of_inputs():
+    xs = [Value(float(k), name=f"x{k}") for k in range(40)]
+    total = Value.sum(xs)
+    total.backward()
+    lines = caption(toposort(total), 0, {}).splitlines()
+    assert len(lines) <= viz.format.MAX_LINES
+    assert lines[-1] == f"… and {40 - len(lines) + 3} more inputs"
+    assert lines[2] == "to x0: upstream × local = downstream: 1 × 1 = 1"
+
+
+def test_command_line_budgets_of_a_replay(tmp_path, capsys):
+    command = ["replay", "+".join(["x*y"] * 30), "--set", "x=1", "y=2", "-o", str(tmp_path / "r.html")]
+    assert main([*command, "--max-frames", "10"]) == 2
+    assert "more than max_frames=10" in capsys.readouterr().err
+    assert main([*command, "--max-mb", "0.1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: replay: the page would be more than 0.1 MB") and err.count("\n") == 1
+    assert "--max-mb" in err
+    assert not list(tmp_path.iterdir())
+    assert main(["replay", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--max-frames N" in out and "(default: 300" in out and "--max-mb MB" in out and "(default: 10" in out
+
+
+def test_a_caption_names_a_node_on_one_line():
+    x = Value(2.0, name="two\nlines")
+    y = x * 3
+    y.backward()
+    assert caption(toposort(y), 0, {}).splitlines()[2].startswith(r"to two\nlines: upstream")

@@ -15,7 +15,11 @@
 
 Boxes: ``with viz.scope("Softmax", a) as s: y = s.output(...)`` draws what the
 block computed in a box; ``collapse=["Softmax"]`` draws that box as one node.
-Big graphs are summarised to ``max_nodes`` and ``dot`` runs under a ``timeout``.
+Every output is bounded: a drawing is summarised to ``max_nodes`` (kept paths
+to ``max(max_nodes, 1,000)``), each text to 16 lines of 120 characters,
+``dot`` runs under a ``timeout`` on at most 4 MB of DOT, and a replay page to
+300 frames and 10 MB (``max_frames``, ``max_bytes``). Text is drawn as typed
+and only as text; font names are checked (`viz.dot.check_fontname`).
 
 From a shell: ``python -m scratchgrad.viz "x*y" --set x=2 y=3 -o graph.svg`` (see `viz.cli`).
 """

@@ -49,6 +49,8 @@ def gather(
     explicit = []
     listed: dict[Node, str] = {}
     for title, members in clusters.items():
+        if not isinstance(title, str):
+            raise TypeError(f"clusters: a box title must be a str, not {type(title).__name__}")
         box = Box(title)
         explicit.append(box)
         for node in members:

@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 from scratchgrad.autograd import DomainError, Node, Value
 from scratchgrad.viz import book, whatif
 from scratchgrad.viz.dot import DEFAULT_FONT
-from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build
+from scratchgrad.viz.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, UnknownName, build, read_as
 from scratchgrad.viz.gallery import write_gallery
 from scratchgrad.viz.render import (
     DEFAULT_DPI,
@@ -41,7 +41,8 @@ from scratchgrad.viz.render import (
     output_format,
     render,
 )
-from scratchgrad.viz.replay import FRAME_FORMATS, replay
+from scratchgrad.viz.replay import FRAME_FORMATS, MAX_BYTES, MAX_FRAMES, replay
+from scratchgrad.viz.summary import MAX_KEPT
 from scratchgrad.viz.view import DEFAULT_MAX_NODES, post_order
 
 USAGE_ERROR = 2
@@ -236,7 +237,7 @@ def _replay(root: Node, options: argparse.Namespace, drawing: dict[str, Any]) ->
     if not root.requires_grad:
         raise UsageError("the expression has no variable: there is no backward pass to replay")
     path = replay(root, options.output, frames_dir=options.frames, frame_format=options.frames_format,
-                  timeout=options.timeout, **drawing)
+                  max_frames=options.max_frames, max_bytes=options.max_bytes, timeout=options.timeout, **drawing)
     return f"wrote {path}" + (f" and {options.frames}/" if options.frames else "")
 
 
@@ -259,16 +260,17 @@ def _values(assignments: list[tuple[str, float]]) -> dict[str, float]:
 
 def _drawing_options(root: Node, options: argparse.Namespace) -> dict[str, Any]:
     """The to_dot options given on the command line; names become the nodes so named."""
-    named = {}
+    named: dict[str, Node] = {}  # by the name as Python reads it, as the expression's names are matched
     for node in post_order(root):
-        if node.name:
-            named.setdefault(node.name, node)
+        if isinstance(node.name, str) and node.name:
+            named.setdefault(read_as(node.name), node)
     for name in [*options.highlight, *options.keep]:
-        if name not in named:
-            raise UsageError(f"no node is named {name!r} (the names are: {', '.join(map(repr, named)) or 'none'})")
+        if read_as(name) not in named:
+            names = ", ".join(repr(node.name) for node in named.values()) or "none"
+            raise UsageError(f"no node is named {name!r} (the names are: {names})")
     return {
         "fontname": options.fontname, "max_nodes": options.max_nodes,
-        "highlight": [named[n] for n in options.highlight], "keep": [named[n] for n in options.keep],
+        "highlight": [named[read_as(n)] for n in options.highlight], "keep": [named[read_as(n)] for n in options.keep],
     }
 
 
@@ -305,6 +307,12 @@ def _parser(command: str) -> _Parser:
         parser.add_argument("-o", "--output", required=True, type=_html_path, metavar="FILE.html", help="the page")
         parser.add_argument("--frames", type=Path, metavar="DIR", help="also write each frame as a numbered image here")
         parser.add_argument("--frames-format", choices=FRAME_FORMATS, default="svg", help="format of those images")
+        parser.add_argument("--max-frames", type=_budget, default=MAX_FRAMES, metavar="N",
+                            help=f"refuse graphs whose backward pass visits more nodes (default: {MAX_FRAMES}; 'all': "
+                                 "no limit)")
+        parser.add_argument("--max-mb", dest="max_bytes", type=_megabytes, default=MAX_BYTES, metavar="MB",
+                            help=f"refuse a page (or frames folder) bigger than this (default: {MAX_BYTES / 1e6:g}; "
+                                 "'none': no limit)")
     else:  # book checks its -o itself: a file for one figure, a folder for --all
         formats = ", ".join(f".{f}" for f in FORMATS) + (" (a folder with --all)" if command == "book" else "")
         parser.add_argument("-o", "--output", required=command == "draw",
@@ -319,7 +327,8 @@ def _parser(command: str) -> _Parser:
     parser.add_argument("--highlight", nargs="+", action="extend", default=[], metavar="NAME",
                         help="draw the paths from the output to these named nodes in bold")
     parser.add_argument("--keep", nargs="+", action="extend", default=[], metavar="NAME",
-                        help="keep the paths to these named nodes when a big graph is summarised")
+                        help="keep the paths to these named nodes when a big graph is summarised (at most "
+                             f"{MAX_KEPT:,} nodes, or --max-nodes if more)")
     if command == "replay":  # a summary would fold away the nodes the frames visit
         parser.add_argument("--max-nodes", type=_budget, default=None, metavar="N",
                             help="summarise graphs of more nodes (default: all: each frame shows the node it visits)")
@@ -382,6 +391,18 @@ def _budget(text: str) -> int | None:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a number of nodes (at least 1) or 'all', got {text!r}")
     return int(text)
+
+
+def _megabytes(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not megabytes > 0 or math.isinf(megabytes):
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes above 0 or 'none', got {text!r}")
+    return int(megabytes * 1e6)
 
 
 def _seconds(text: str) -> float | None:

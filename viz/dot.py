@@ -21,6 +21,7 @@ import re
 from typing import Unpack
 
 from scratchgrad.autograd import Node
+from scratchgrad.viz import format as fmt
 from scratchgrad.viz.boxes import Box
 from scratchgrad.viz.view import Arrow, Vertex, View, ViewOptions, build
 
@@ -28,6 +29,9 @@ __all__ = ["DEFAULT_FONT", "DotOptions", "to_dot"]
 
 DEFAULT_FONT = "NanumGothic,sans-serif"
 """A font with Hangul; Graphviz (Pango) and SVG viewers fall back to any sans-serif font."""
+
+MAX_FONTNAME = 100
+"""Longest font name (or comma-separated list of them) accepted."""
 
 GRADIENT_COLOR = "red"
 HIGHLIGHT_COLOR = "#1565c0"
@@ -79,16 +83,49 @@ def to_dot(
       (boxes collapsed, then the nodes furthest from the output folded into
       "… N nodes (ops) …" markers; see `viz.summary`). None draws everything.
     - ``keep`` and ``highlight`` name nodes whose (shortest) path from the
-      output always survives the summary, even beyond ``max_nodes``; the
-      arrows on every path from ``highlight`` nodes to the output are drawn
-      bold and blue.
+      output always survives the summary, even beyond ``max_nodes``, up to
+      ``max(max_nodes, summary.MAX_KEPT)`` = 1,000 nodes by default (more is a
+      ValueError: the drawing stays bounded); the arrows on every path from
+      ``highlight`` nodes to the output are drawn bold and blue.
     - ``step`` draws the backward pass as it visits its ``step``-th node
       (`autograd.toposort` order): that node filled, gradients not yet computed
       left blank (the layout does not move between steps), those just sent to
       its inputs and those that reached it from above shaded. ``caption`` is a
       title above the drawing.
+    - ``fontname`` is a font name or a comma-separated list of them: letters,
+      digits, spaces and ``, . - _`` only (at most `MAX_FONTNAME` characters), since
+      Graphviz copies it into the SVG unescaped.
+
+    Every text (names, labels, titles, the caption) is drawn as typed, as text
+    only: never read as DOT, HTML or SVG markup, invisible characters shown
+    visibly, each text at most `format.MAX_LINES` lines of `format.MAX_LINE`
+    characters (see `format.shown`). With a node budget the DOT text is
+    therefore bounded too; ``max_nodes=None`` draws everything, however big.
     """
-    return _write(build(root, **options), fontname, caption)
+    font = check_fontname(fontname)
+    if caption is not None and not isinstance(caption, str):
+        raise TypeError(f"caption must be a str or None, not {type(caption).__name__}")
+    return _write(build(root, **options), font, caption)
+
+
+def check_fontname(name: str) -> str:
+    """``name`` if it is a font name `to_dot` accepts; else a ValueError naming the allowed characters.
+
+    Graphviz writes the font name into SVG ``font-family`` attributes as it is,
+    so a quote or a ``<`` in it would end the attribute and start markup: only
+    characters that mean nothing to DOT, XML and HTML are let through.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"fontname must be a str, not {type(name).__name__}")
+    if not name.strip() or len(name) > MAX_FONTNAME or not all(c.isalnum() or c in _FONT_PUNCTUATION for c in name):
+        raise ValueError(
+            f"fontname: {fmt.shown(name)[:60]!r} is not a font name: use letters, digits, spaces and , . - _ "
+            f"(at most {MAX_FONTNAME} characters), e.g. {DEFAULT_FONT!r}"
+        )
+    return name
+
+
+_FONT_PUNCTUATION = frozenset(" ,.-_")
 
 
 def _write(view: View, fontname: str = DEFAULT_FONT, caption: str | None = None) -> str:
@@ -170,7 +207,8 @@ def _caption(text: str) -> str:
     says (a line with a subscript would otherwise be taller than one without).
     """
     rows = "".join(
-        f'<TR><TD ALIGN="LEFT" HEIGHT="{_CAPTION_LINE}">{_html(line)}</TD></TR>' for line in text.split("\n")
+        f'<TR><TD ALIGN="LEFT" HEIGHT="{_CAPTION_LINE}">{_markup(line)}</TD></TR>'
+        for line in fmt.shown(text).split("\n")
     )
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>>'
 
@@ -204,7 +242,18 @@ def _label(text: str) -> str:
 
 
 def _html(text: str) -> str:
-    """Plain text as HTML-label markup: escaped, one line per line, subscripts typeset.
+    """Plain text as HTML-label markup, as `format.shown` shows it: one line per line."""
+    text = fmt.shown(text)
+    return "<BR/>".join(_markup(line) for line in text.split("\n")) if "\n" in text else _markup(text)
+
+
+def _markup(line: str) -> str:
+    """One line of shown text as HTML-label markup: escaped, subscripts typeset.
+
+    ``&``, ``<`` and ``>`` become entities, and so does ``]``: Graphviz
+    (2.43) fails on a label that is a lone ``]`` and drops a line break after
+    one. A backslash is doubled, since Graphviz would read ``\\G`` or ``\\N``
+    in a label as the graph's or the node's name.
 
     Subscript digits (``a₁``) become real subscripts because few fonts have
     glyphs for them: the fallback glyphs are tiny and look like commas.
@@ -212,7 +261,8 @@ def _html(text: str) -> str:
     writes the text between font changes as separate elements, and browsers
     drop a space at either end of one ("t₁ log y₁" would show "t₁log y₁").
     """
-    markup = _SPACE_BY_SUBSCRIPT.sub("&#160;", html.escape(text, quote=False)).replace("\n", "<BR/>")
+    escaped = html.escape(line, quote=False).replace("\\", "\\\\").replace("]", "&#93;")
+    markup = _SPACE_BY_SUBSCRIPT.sub("&#160;", escaped)
     return _SUBSCRIPT_DIGITS.sub(
         lambda digits: f'<FONT POINT-SIZE="10"><SUB>{digits.group().translate(_PLAIN_DIGITS)}</SUB></FONT>', markup
     )

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 
 from scratchgrad.autograd import Value
@@ -67,30 +69,33 @@ class ExpressionError(ValueError):
 
 
 class UnknownName(ExpressionError):  # noqa: N818 - a kind of ExpressionError, named for what went wrong
-    """The expression uses a name that was given no value."""
+    """The expression uses a name that was given no value; ``name`` is the name as typed."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"unknown name {name!r}")
+        super().__init__(f"unknown name {_typed_and_read(name)}")
         self.name = name
 
 
 def build(text: str, values: Mapping[str, float | Value]) -> tuple[Value, dict[str, Value]]:
     """The `Value` graph of ``text`` and its named inputs, by name.
 
-    Each name in ``text`` becomes one leaf `Value` named after it (used twice,
-    it is the same leaf twice), with its number from ``values`` (or the `Value`
-    given there, used as it is); numbers in
-    the text become constants. Raises `ExpressionError` (or `UnknownName`) for
-    text that is not accepted, and `autograd.DomainError` when the arithmetic
-    itself fails (``log(-1)``).
+    Each name in ``text`` becomes one leaf `Value` named after it as first
+    typed (used twice, it is the same leaf twice), with its number from
+    ``values`` (or the `Value` given there, used as it is); numbers in the
+    text become constants. Names match as Python
+    reads them, in NFKC form: ``ｘ`` (fullwidth) and ``x`` are one name, in
+    ``text`` and in ``values``. Raises `ExpressionError` (or `UnknownName`)
+    for text that is not accepted, and `autograd.DomainError` when the
+    arithmetic itself fails (``log(-1)``).
     """
     tree = _parse(text)
-    order = _checked_pre_order(tree.body)
-    inputs = {name: _leaf(name, values[name]) for name in _names(order, values)}
+    source = text.lstrip()
+    order = _checked_pre_order(tree.body, source)
+    inputs = _inputs(order, source, values)
     results: dict[ast.expr, Value] = {}
     for node in reversed(order):  # children before parents
         results[node] = _evaluate(node, results, inputs)
-    return results[tree.body], inputs
+    return results[tree.body], {leaf.name: leaf for leaf in dict.fromkeys(inputs.values())}
 
 
 def _leaf(name: str, value: float | Value) -> Value:
@@ -111,7 +116,7 @@ def _parse(text: str) -> ast.Expression:
         raise ExpressionError("expression is nested too deeply") from None
 
 
-def _checked_pre_order(root: ast.expr) -> list[ast.expr]:
+def _checked_pre_order(root: ast.expr, source: str) -> list[ast.expr]:
     """Every node of the tree, parents before children, after checking each is allowed."""
     order: list[ast.expr] = []
     stack = [(root, 1)]
@@ -120,11 +125,11 @@ def _checked_pre_order(root: ast.expr) -> list[ast.expr]:
         if depth > MAX_DEPTH:
             raise ExpressionError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)")
         order.append(node)
-        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+        stack.extend((child, depth + 1) for child in reversed(_children(node, source)))
     return order
 
 
-def _children(node: ast.expr) -> list[ast.expr]:
+def _children(node: ast.expr, source: str) -> list[ast.expr]:
     """The operands of an allowed node; raises for anything not allowed."""
     match node:
         case ast.Constant(value=bool() | str() | bytes() | None):
@@ -141,8 +146,9 @@ def _children(node: ast.expr) -> list[ast.expr]:
             raise ExpressionError(f"operator {_SYMBOLS.get(type(op), type(op).__name__)!r} is not supported")
         case ast.UnaryOp():
             return [node.operand]
-        case ast.Call(func=ast.Name(id=name)) if name not in FUNCTIONS:
-            raise ExpressionError(f"unknown function {name!r} (known: {', '.join(FUNCTIONS)})")
+        case ast.Call(func=ast.Name(id=name) as function) if name not in FUNCTIONS:
+            typed = _typed_and_read(_typed(function, source))
+            raise ExpressionError(f"unknown function {typed} (known: {', '.join(FUNCTIONS)})")
         case ast.Call(func=ast.Name(id=name), args=[argument], keywords=[]) if not isinstance(argument, ast.Starred):
             return [argument]
         case ast.Call(func=ast.Name(id=name)):
@@ -153,13 +159,45 @@ def _children(node: ast.expr) -> list[ast.expr]:
     raise ExpressionError(f"{what} not allowed in an expression")
 
 
-def _names(order: list[ast.expr], values: Mapping[str, float]) -> list[str]:
-    """The distinct names in order of appearance; raises for the first one without a value."""
-    names = list(dict.fromkeys(node.id for node in order if isinstance(node, ast.Name)))
-    for name in names:
-        if name not in values:
-            raise UnknownName(name)
-    return names
+def _inputs(order: list[ast.expr], source: str, values: Mapping[str, float | Value]) -> dict[str, Value]:
+    """One leaf per distinct name (as Python reads it), named as first typed; raises for the first without a value."""
+    known: dict[str, str] = {}
+    for key in values:
+        other = known.setdefault(read_as(key), key)
+        if other != key:
+            raise ExpressionError(f"{other!r} and {key!r} are the same name (Python reads both as {read_as(key)!r})")
+    inputs: dict[str, Value] = {}
+    for node in order:
+        if isinstance(node, ast.Name) and node.id not in inputs:
+            typed = _typed(node, source)
+            if node.id not in known:
+                raise UnknownName(typed)
+            inputs[node.id] = _leaf(typed, values[known[node.id]])
+    return inputs
+
+
+def _typed(node: ast.Name, source: str) -> str:
+    """A name as the user typed it: ``ast`` keeps only its NFKC form, so it is cut from the text.
+
+    Offsets count UTF-8 bytes within a line, and lines end as Python's tokenizer ends them.
+    """
+    line = _LINE_END.split(source)[node.lineno - 1].encode("utf-8")
+    typed = line[node.col_offset:node.end_col_offset].decode("utf-8", errors="replace")
+    return typed if read_as(typed) == node.id else node.id  # never name something else
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def read_as(name: str) -> str:
+    """A name as Python reads it (identifiers are NFKC-normalised): ``ｘ`` is ``x``."""
+    return unicodedata.normalize("NFKC", name)
+
+
+def _typed_and_read(typed: str) -> str:
+    """``'ｘ' (read as 'x')``: a name as typed, and as read when that differs."""
+    read = read_as(typed)
+    return repr(typed) + (f" (read as {read!r})" if read != typed else "")
 
 
 def _evaluate(node: ast.expr, results: Mapping[ast.expr, Value], inputs: Mapping[str, Value]) -> Value:

@@ -2,8 +2,11 @@
 
 Laying out the graph needs Graphviz's ``dot`` program, which pip cannot
 install. When it is missing, `render` still saves the DOT text (so the work is
-not lost and can be rendered elsewhere) and raises `GraphvizNotFound`, which
-says how to install it.
+not lost and can be rendered elsewhere; never over an existing file) and
+raises `GraphvizNotFound`, which says how to install it.
+
+Files are written whole or not at all (`write_files`): a failure never leaves
+a half-written file, or a new file beside a stale one, as if it were complete.
 
 ``dot`` is run with a time limit (`RenderTimeout`), and text too big to lay
 out in that time is refused before it starts (`GraphTooLarge`): a drawing
@@ -13,8 +16,12 @@ below both limits.
 
 from __future__ import annotations
 
+import errno
+import os
+import secrets
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -43,8 +50,11 @@ MAX_DOT_BYTES = 4_000_000
 class GraphvizNotFound(RuntimeError):  # noqa: N818 - named like graphviz.ExecutableNotFound, which it replaces
     """Graphviz's ``dot`` program is not installed (or not on PATH)."""
 
-    def __init__(self, dot_file: Path | None = None) -> None:
+    def __init__(self, dot_file: Path | None = None, existing: Path | None = None) -> None:
+        """``dot_file``: where the DOT text was saved; ``existing``: the file that was there, so it was not saved."""
         saved = f" (the DOT text was saved to {dot_file})" if dot_file else ""
+        if existing is not None:
+            saved = f" (the DOT text was not saved: {existing} already exists)"
         super().__init__(
             "the Graphviz 'dot' program was not found; install it with 'apt-get install graphviz', "
             f"'brew install graphviz' or 'conda install graphviz'{saved}"
@@ -122,23 +132,70 @@ def render(
 
     ``.dot`` writes the DOT text and needs no Graphviz. For the other formats a
     missing ``dot`` program raises `GraphvizNotFound` after writing the DOT
-    text next to ``path`` (``out.svg`` -> ``out.dot``); ``timeout`` and ``dpi``
-    (a PNG's resolution, e.g. 300 for slides) are as in `run_dot`.
+    text next to ``path`` (``out.svg`` -> ``out.dot``) unless a file of that
+    name exists, which is left alone; ``timeout`` and ``dpi`` (a PNG's
+    resolution, e.g. 300 for slides) are as in `run_dot`.
     """
     path = Path(path)
     kind = output_format(path)
     text = to_dot(node, **options)
     if kind == "dot":
-        path.write_text(text, encoding="utf-8")
+        write_files({path: text.encode("utf-8")})
         return path
     try:
         image = run_dot(text, kind, timeout, dpi)
     except GraphvizNotFound:
         dot_file = path.with_suffix(".dot")
-        dot_file.write_text(text, encoding="utf-8")
+        try:
+            with dot_file.open("x", encoding="utf-8") as file:  # "x": fails if it exists, even if made just now
+                file.write(text)
+        except FileExistsError:
+            raise GraphvizNotFound(existing=dot_file) from None
         raise GraphvizNotFound(dot_file) from None
-    path.write_bytes(image)
+    write_files({path: image})
     return path
+
+
+def write_files(contents: Mapping[Path, bytes]) -> None:
+    """Write every file whole, or none: each goes to a temporary file beside it, all are moved in place at the end.
+
+    A failure (a full disk, a folder where a file should go) removes the
+    temporary files and leaves what was there before; the error names the
+    file that was meant. A rename within a folder is atomic, so a reader
+    never sees a half-written file.
+    """
+    for path in contents:  # the one failure a rename would meet halfway through: checked before anything is written
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    staged: dict[Path, Path] = {}
+    try:
+        for path, data in contents.items():
+            staged[path] = temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            _write_new(temporary, data, path)
+        for path, temporary in staged.items():
+            try:
+                os.replace(temporary, path)
+            except OSError as error:
+                raise OSError(error.errno, error.strerror, str(path)) from None
+    finally:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _write_new(temporary: Path, data: bytes, meant: Path) -> None:
+    """Create ``temporary`` (with the umask's usual permissions, as open() would) holding ``data``."""
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(meant)) from None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(meant)) from None
+    finally:
+        os.close(fd)
 
 
 def output_format(path: str | Path) -> str:

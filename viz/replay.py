@@ -34,11 +34,19 @@ from scratchgrad.viz import format as fmt
 from scratchgrad.viz import rules
 from scratchgrad.viz.boxes import Box
 from scratchgrad.viz.dot import DotOptions, to_dot
-from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot
+from scratchgrad.viz.render import DEFAULT_TIMEOUT, run_dot, write_files
 from scratchgrad.viz.view import EdgeKey, EdgeText, backward_has_run, collapsed_units, contribution
 
 MAX_FRAMES = 300
 """Most frames a replay makes (one ``dot`` run each); bigger graphs are refused, not truncated."""
+
+MAX_BYTES = 10_000_000
+"""Largest replay page, and largest total of a frames folder, in bytes (10 MB).
+
+The page holds every frame, and every frame the whole graph: its size grows as
+frames × nodes. Without this budget a 359-character expression made a 74 MB
+page of 179 frames (6 minutes of ``dot`` on two busy cores).
+"""
 
 FRAME_FORMATS = ("svg", "png")
 
@@ -50,6 +58,7 @@ def replay(
     frames_dir: str | Path | None = None,
     frame_format: str = "svg",
     max_frames: int | None = MAX_FRAMES,
+    max_bytes: int | None = MAX_BYTES,
     timeout: float | None = DEFAULT_TIMEOUT,
     **options: Unpack[DotOptions],
 ) -> Path:
@@ -57,37 +66,60 @@ def replay(
 
     ``options`` are those of `viz.to_dot` (boxes, labels, highlight...), except
     that ``max_nodes`` defaults to None (see `frames`). ``frames_dir`` also
-    writes ``frame-001.svg`` ... (or ``.png``) there. ``timeout`` applies to
-    each frame's ``dot`` run.
+    writes ``frame-001.svg`` ... (or ``.png``) there, replacing the frames of
+    an earlier replay. ``timeout`` applies to each frame's ``dot`` run.
+
+    Budgets: at most ``max_frames`` frames (`MAX_FRAMES`), and at most
+    ``max_bytes`` bytes (`MAX_BYTES`) for the page and for the frames folder.
+    A replay over budget is refused with a ValueError as soon as that is
+    known: from the frames' DOT text (before any ``dot`` run), then from the
+    first frame drawn. None lifts a budget. Nothing is written unless every
+    frame was drawn: a failure leaves the page and frames as they were.
     """
     if frame_format not in FRAME_FORMATS:
         raise ValueError(f"frame_format must be one of {', '.join(FRAME_FORMATS)}, not {frame_format!r}")
     captions = _captions(root, max_frames, options)
     # On the page the explanation is HTML beside the drawing (readable at any width); the
     # frame images written for animations carry it as a caption above the graph instead.
-    svgs = _render_all(_dots(root, captions, options, captioned=False), "svg", timeout)
+    dots = _dots(root, captions, options, captioned=False, max_bytes=max_bytes)
+    svgs = _render_all(dots, "svg", timeout, max_bytes, "the page")
     path = Path(path)
     texts = [text for _, text in captions]
-    path.write_text(page(_title(root), [svg.decode("utf-8") for svg in svgs], texts), encoding="utf-8")
+    text = page(_title(root), [svg.decode("utf-8") for svg in svgs], texts).encode("utf-8")
+    _check_bytes(len(text), max_bytes, "the page", f"{len(text) / 1e6:.1f} MB")
+    files = {path: text}
     if frames_dir is not None:
         folder = Path(frames_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        images = _render_all(_dots(root, captions, options, captioned=True), frame_format, timeout)
+        captioned = _dots(root, captions, options, captioned=True, max_bytes=max_bytes)
+        images = _render_all(captioned, frame_format, timeout, max_bytes, "the frames")
         digits = max(3, len(str(len(images))))
-        for k, image in enumerate(images, 1):
-            (folder / f"frame-{k:0{digits}d}.{frame_format}").write_bytes(image)
+        frame_files = {folder / f"frame-{k:0{digits}d}.{frame_format}": image for k, image in enumerate(images, 1)}
+        folder.mkdir(parents=True, exist_ok=True)
+        stale = [old for old in folder.glob(f"frame-*.{frame_format}")
+                 if _FRAME_FILE.fullmatch(old.name) and old not in frame_files]
+        files.update(frame_files)
+    write_files(files)
+    if frames_dir is not None:
+        for old in stale:  # an earlier, longer replay's frames: they would look like part of this one
+            old.unlink(missing_ok=True)
     return path
 
 
-def frames(root: Node, *, max_frames: int | None = MAX_FRAMES, **options: Unpack[DotOptions]) -> list[str]:
+_FRAME_FILE = re.compile(r"frame-\d{3,}\.(svg|png)")
+
+
+def frames(
+    root: Node, *, max_frames: int | None = MAX_FRAMES, max_bytes: int | None = None, **options: Unpack[DotOptions]
+) -> list[str]:
     """The DOT text of every frame: one per node the backward pass visits, in that order.
 
     Frames draw every node unless ``max_nodes`` is given: a summary would fold
     visited nodes into markers, and the reader could not follow the pass.
     `MAX_FRAMES` bounds the visited nodes but not the leaves around them:
-    give ``max_nodes`` for a graph with very many inputs.
+    give ``max_nodes`` for a graph with very many inputs. Frames whose DOT
+    text passes ``max_bytes`` are refused (a page of them would be bigger still).
     """
-    return _dots(root, _captions(root, max_frames, options), options, captioned=True)
+    return _dots(root, _captions(root, max_frames, options), options, captioned=True, max_bytes=max_bytes)
 
 
 def _captions(root: Node, max_frames: int | None, options: DotOptions) -> list[tuple[int, str]]:
@@ -100,20 +132,24 @@ def _captions(root: Node, max_frames: int | None, options: DotOptions) -> list[t
     if max_frames is not None and len(order) > max_frames:
         raise ValueError(
             f"replay: the backward pass visits {len(order):,} nodes, more than max_frames={max_frames}; "
-            "replay a smaller graph or pass max_frames=None"
+            "replay a smaller graph or raise max_frames (--max-frames; None: no limit)"
         )
     return steps(root, order, options)
 
 
-def _dots(root: Node, captions: list[tuple[int, str]], options: DotOptions, captioned: bool) -> list[str]:
-    """Each frame's DOT text, with its caption above the graph or without."""
+def _dots(
+    root: Node, captions: list[tuple[int, str]], options: DotOptions, captioned: bool, max_bytes: int | None
+) -> list[str]:
+    """Each frame's DOT text, with its caption above the graph or without; refused past ``max_bytes`` in all."""
     height = max(text.count("\n") for _, text in captions)  # equal heights: the graph does not jump between frames
     options = {"max_nodes": None, **options}
-    return [
-        to_dot(root, **{**options, "step": k,
-                        "caption": text + "\n" * (height - text.count("\n")) if captioned else None})
-        for k, text in captions
-    ]
+    dots, size = [], 0
+    for k, text in captions:
+        dots.append(to_dot(root, **{**options, "step": k,
+                                    "caption": text + "\n" * (height - text.count("\n")) if captioned else None}))
+        size += len(dots[-1].encode("utf-8"))
+        _check_bytes(size, max_bytes, "the page", f"{len(captions):,} frames whose DOT text alone passes it")
+    return dots
 
 
 def steps(root: Node, order: list[Node], options: DotOptions) -> list[tuple[int, str]]:
@@ -166,7 +202,8 @@ def caption(
         f"gradient from above (upstream): {above}{_said(algebra, _upstream_key(node, order[0], uses, algebra), above)}",
     ]
     xs = [x.data for x in node.inputs]
-    for slot, (x, vjp) in enumerate(zip(node.inputs, node.op.vjps)):
+    listed = _CAPTION_INPUTS if len(node.inputs) > _CAPTION_INPUTS + 1 else len(node.inputs)
+    for slot, (x, vjp) in enumerate(zip(node.inputs[:listed], node.op.vjps)):
         target = f"to {_name(x, labels)}"
         if not x.requires_grad:
             lines.append(f"{target}: nothing (it needs no gradient)")
@@ -180,10 +217,16 @@ def caption(
             lines.append(f"{target}: upstream × local = downstream: "
                          f"{fmt.number(upstream)} × {fmt.number(local)} = {fmt.number(downstream)}"
                          f"{_said(algebra, (x, node), fmt.number(downstream))}")
+    if listed < len(node.inputs):
+        lines.append(f"… and {len(node.inputs) - listed:,} more inputs")
     for x in dict.fromkeys(node.inputs):  # a leaf is never visited: its shares meet here, at its last use
         if x.op is None and x.requires_grad and uses[x][-1][0] is node and len(uses[x]) > 1:
             lines.append(f"at {_name(x, labels)} the shares add up: {_sum_of_shares(x, uses)}")
     return "\n".join(lines)
+
+
+_CAPTION_INPUTS = fmt.MAX_LINES - 3
+"""Inputs a caption lists: with its two first lines and the "… and N more" line, it fits `format.MAX_LINES`."""
 
 
 def box_caption(
@@ -258,22 +301,48 @@ def page(title: str, svgs: list[str], texts: list[str] | None = None) -> str:
         f'<div class="drawing">{_inline_svg(svg, k)}</div></section>'
         for k, (svg, text) in enumerate(zip(svgs, texts), 1)
     )
-    return _PAGE.format(title=html.escape(title), count=len(svgs), frames=sections, script=_SCRIPT)
+    title = html.escape(" ".join(fmt.shown(title).split("\n")))  # one line of text, whatever the name holds
+    return _PAGE.format(title=title, count=len(svgs), frames=sections, script=_SCRIPT)
 
 
 def _explanation(text: str) -> str:
     """A frame's caption as escaped HTML paragraphs, the first (the step) as its heading."""
     if not text:
         return ""
-    head, *rest = text.split("\n")
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in rest)
-    return f'<div class="explain"><h2>{html.escape(head)}</h2>{body}</div>'
+    head, *rest = (html.escape(fmt.shown(line)) for line in text.split("\n"))  # shown: control characters visible
+    body = "".join(f"<p>{line}</p>" for line in rest)
+    return f'<div class="explain"><h2>{head}</h2>{body}</div>'
 
 
-def _render_all(dots: list[str], kind: str, timeout: float | None) -> list[bytes]:
-    """Every frame through ``dot``, several at once (each is a separate process)."""
+def _render_all(dots: list[str], kind: str, timeout: float | None, max_bytes: int | None, what: str) -> list[bytes]:
+    """Every frame through ``dot``, the first alone and the rest several at once (each is a separate process).
+
+    Frames share one layout, so the first tells how big they all will be:
+    over ``max_bytes`` the rest are never started. The first failure stops
+    the frames not yet started.
+    """
+    first = run_dot(dots[0], kind, timeout)
+    _check_bytes(len(first) * len(dots), max_bytes, what, f"{len(dots):,} frames of about {len(first) / 1e3:.1f} kB")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(lambda text: run_dot(text, kind, timeout), dots))
+        pending = [pool.submit(run_dot, text, kind, timeout) for text in dots[1:]]
+        try:
+            images = [first, *(future.result() for future in pending)]
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    _check_bytes(sum(map(len, images)), max_bytes, what, f"{sum(map(len, images)) / 1e6:.1f} MB")
+    return images
+
+
+def _check_bytes(size: int, max_bytes: int | None, what: str, detail: str) -> None:
+    """Refuse ``size`` bytes of ``what`` over ``max_bytes``, naming the budget and how to change it."""
+    if max_bytes is not None and size > max_bytes:
+        raise ValueError(
+            f"replay: {what} would be more than {max_bytes / 1e6:g} MB (max_bytes={max_bytes:,}): {detail}; "
+            "replay a smaller graph, draw fewer nodes per frame (max_nodes=, collapse=), "
+            "or raise max_bytes (--max-mb; None: no limit)"
+        )
 
 
 def _inline_svg(svg: str, k: int) -> str:
@@ -287,10 +356,9 @@ _ID = re.compile(r'\bid="')
 
 def _name(node: Node, labels: Mapping[Node, str]) -> str:
     """How a caption calls a node: its label or name; else its op and value, e.g. ``+ (74.12)``."""
-    if node in labels:
-        return labels[node]
-    if node.name:
-        return node.name
+    name = labels.get(node, node.name)
+    if name is not None and str(name):
+        return str(name).replace("\n", "\\n")  # a caption line names it on one line, the break shown as by repr
     value = _shape(node.data) if hasattr(node.data, "shape") else f"({fmt.number(node.data)})"
     return f"{node.op.glyph} {value}" if node.op is not None else f"the constant {value}"
 
@@ -305,7 +373,7 @@ def _shape(value: Any) -> str:
 
 
 def _title(root: Node) -> str:
-    return f"Backward replay: {root.name}" if root.name else "Backward replay"
+    return f"Backward replay: {root.name}" if root.name is not None and str(root.name) else "Backward replay"
 
 
 _PAGE = """<!DOCTYPE html>

@@ -124,6 +124,8 @@ def scope(title: str, *inputs: Any) -> Scope:
     this one are never swallowed, so consecutive layers stay separate even
     when an input was forgotten.
     """
+    if not isinstance(title, str):
+        raise TypeError(f"scope: the title must be a str, not {type(title).__name__}")
     return Scope(title, tuple(_nodes(inputs)))
 
 

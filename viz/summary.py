@@ -31,6 +31,23 @@ KEPT_SHARE = 0.8
 MARKER_OPS = 4
 """Most op glyphs a marker names (the most frequent first)."""
 
+MAX_PARALLEL = 3
+"""Most arrows drawn from one node into one op (``x * x`` has two); more uses are one arrow saying how many.
+
+Otherwise a graph of two nodes, ``sum([x] * 20_000)``, drew 20,000 arrows.
+"""
+
+MAX_KEPT = 1000
+"""Most units the kept paths may hold beyond the budget: a summary keeps at most ``max(budget, MAX_KEPT)``.
+
+Without a bound, keeping one node at the far end of a 200,000-node chain
+kept the whole chain (129 MB of DOT text).
+"""
+
+
+class TooManyKept(ValueError):  # noqa: N818 - what went wrong, as GraphTooLarge
+    """The paths to the units to keep alone exceed what a summary may keep."""
+
 
 def collapse_levels(
     count: Callable[[frozenset[Box]], int], depth: Mapping[Box, int], collapsed: frozenset[Box], budget: int
@@ -53,7 +70,9 @@ def elide(
     """Which units to fold into which marker, so that kept units plus markers stay within ``budget``.
 
     ``inputs`` gives every unit's inputs in argument order (every unit must be
-    upstream of ``root``). Returns the marker index of each folded unit and,
+    upstream of ``root``). The shortest paths from ``root`` to the ``keep``
+    units are kept even beyond ``budget``, up to ``max(budget, MAX_KEPT)``
+    units; more raise `TooManyKept`. Returns the marker index of each folded unit and,
     per marker, how many separate parts of the graph it stands for (more than
     one only for the last marker, when there were more parts than room). A
     part of a single unit is drawn as itself: that takes no more room.
@@ -66,11 +85,18 @@ def elide(
                 parent[x] = unit
                 order.append(x)
     kept: dict[Unit, None] = {root: None}
+    limit = max(budget, MAX_KEPT)
     for target in keep:
         step: Unit | None = target
         while step is not None and step not in kept:
             kept[step] = None
             step = parent[step]
+        if len(kept) > limit:  # checked per path: a path can be walked, its size only known at its end
+            raise TooManyKept(
+                f"the paths from the output to the nodes to keep hold {_path_units(parent, kept, keep):,} nodes, "
+                f"more than {limit:,} (a summary keeps at most max(max_nodes, {MAX_KEPT:,})); keep nodes nearer "
+                "the output, raise max_nodes (--max-nodes), or draw everything with max_nodes=None (--max-nodes all)"
+            )
     quota = max(len(kept), int(budget * KEPT_SHARE))
     for unit in order:
         if len(kept) >= quota:
@@ -87,6 +113,17 @@ def elide(
         parts = [part for i, part in enumerate(parts) if i in largest] + [rest]
     markers = [(part, count) for part, count in zip(parts, counts) if len(part) > 1]  # one unit costs one marker
     return {unit: i for i, (part, _) in enumerate(markers) for unit in part}, [count for _, count in markers]
+
+
+def _path_units(parent: Mapping[Unit, Unit | None], kept: Mapping[Unit, None], keep: Sequence[Unit]) -> int:
+    """How many units all the paths to ``keep`` hold (``kept`` is where the walk stopped)."""
+    units = dict(kept)
+    for target in keep:
+        step: Unit | None = target
+        while step is not None and step not in units:
+            units[step] = None
+            step = parent[step]
+    return len(units)
 
 
 def _connected_parts(units: Sequence[Unit], inputs: Mapping[Unit, Sequence[Unit]]) -> list[list[Unit]]:

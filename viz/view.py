@@ -115,12 +115,13 @@ def build(
         known |= {(node, None) for node, n in uses.items() if n > 1}  # the trunk before a branch
         _check_known(edge_labels, known, "edge_labels", "a connection")
     _check_known(node_labels, position, "node_labels", "a node")
+    _check_texts(node_labels, edge_labels)
     keep, highlight = list(keep), list(highlight)
     _check_known(keep, position, "keep", "a node")
     _check_known(highlight, position, "highlight", "a node")
     all_boxes, box_of = boxes.gather(clusters or {}, nodes, position)
     unit_of, cover, marker_of, parts = _fit(
-        root, nodes, all_boxes, box_of, collapse or (), keep + highlight, max_nodes)
+        root, nodes, all_boxes, box_of, collapse or (), keep, highlight, max_nodes)
     vertices = _Vertices(root, node_labels, box_of, cover, parts)
     vertex_of = {node: vertices.of(node, position[node], unit_of[node], marker_of.get(unit_of[node])) for node in nodes}
     out = vertices.output()
@@ -151,7 +152,7 @@ def build(
 
 def _fit(
     root: Node, nodes: Sequence[Node], all_boxes: Sequence[Box], box_of: Mapping[Node, Box], collapse: Iterable[str],
-    keep: Sequence[Node], max_nodes: int | None,
+    keep: Sequence[Node], highlight: Sequence[Node], max_nodes: int | None,
 ) -> tuple[dict[Node, Any], dict[Box, Box], dict[Any, int], list[int]]:
     """Each node's unit, the collapsed box hiding each hidden box, each folded unit's marker, each marker's parts.
 
@@ -166,7 +167,13 @@ def _fit(
     unit_of = units.assign(collapsed)
     if max_nodes is None or len(set(unit_of.values())) <= max_nodes:
         return unit_of, units.cover, {}, []
-    marker_of, parts = summary.elide(_unit_inputs(nodes, unit_of), unit_of[root], [unit_of[n] for n in keep], max_nodes)
+    try:
+        marker_of, parts = summary.elide(
+            _unit_inputs(nodes, unit_of), unit_of[root], [unit_of[n] for n in [*keep, *highlight]], max_nodes
+        )
+    except summary.TooManyKept as error:
+        option = " and ".join(name for name, nodes in (("keep", keep), ("highlight", highlight)) if nodes)
+        raise ValueError(f"{option}: {error}") from None
     return unit_of, units.cover, marker_of, parts
 
 
@@ -234,6 +241,19 @@ def _check_known(keys: Iterable[Any], known: Container[Any], option: str, what: 
             raise ValueError(f"{option}: {key!r} is not {what} of the graph")
 
 
+def _check_texts(node_labels: Mapping[Node, Any], edge_labels: Mapping[EdgeKey, Any]) -> None:
+    """Labels are text: anything else would fail deep inside the writer, or be drawn as its repr."""
+    for node, text in node_labels.items():
+        if not isinstance(text, str):
+            raise TypeError(f"node_labels[{node!r}] must be a str, not {type(text).__name__}")
+    for key, texts in edge_labels.items():
+        if not (isinstance(texts, tuple) and len(texts) == 2):
+            raise TypeError(f"edge_labels[{key!r}] must be a (forward, gradient) pair, not {type(texts).__name__}")
+        for text in texts:
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"edge_labels[{key!r}] must be a str or None, not {type(text).__name__}")
+
+
 def _unit_inputs(nodes: Sequence[Node], unit_of: Mapping[Node, Any]) -> dict[Any, list[Any]]:
     """Each unit's input units, in argument order, each once."""
     inputs: dict[Any, dict[Any, None]] = {}
@@ -292,7 +312,7 @@ class _Vertices:
         return box if hidden is None else hidden.parent
 
     def output(self) -> Vertex:
-        name = self.root.name if self.root.op is not None and self.root.name else ""
+        name = str(self.root.name) if self.root.op is not None and self.root.name is not None else ""
         return Vertex("out", name, "out", None)
 
     def all(self) -> list[Vertex]:
@@ -307,7 +327,8 @@ class _Vertices:
 def _node_text(node: Node) -> str:
     """An op's glyph; a leaf's name or value. An op's name goes on its arrow (`_texts`), not in its circle."""
     if node.op is None:
-        return node.name or fmt.data(node.data)
+        name = "" if node.name is None else str(node.name)  # a name set by hand may be any object: drawn as its text
+        return name or fmt.data(node.data)
     return node.op.glyph
 
 
@@ -317,15 +338,17 @@ def _merged(
     """The connections of each drawn arrow, in drawing order; connections inside a box or marker vanish.
 
     Connections meeting a collapsed box or marker merge when they come from
-    the same node (or marker) into the same vertex; others stay one arrow each.
+    the same node (or marker) into the same vertex, and so do more than
+    `summary.MAX_PARALLEL` uses of one node by one op; others stay one arrow each.
     """
+    uses = Counter((source, target) for source, target, _ in connections)
     arrows: dict[Any, list[Connection]] = {}
     for connection in connections:
         source, target, _ = connection
         sv, tv = vertex_of[source], out if target is None else vertex_of[target]
         if sv is tv:
             continue
-        if sv.kind in ("box", "marker") or tv.kind in ("box", "marker"):
+        if sv.kind in ("box", "marker") or tv.kind in ("box", "marker") or uses[source, target] > summary.MAX_PARALLEL:
             key: Any = (sv if sv.kind == "marker" else source, tv)
         else:
             key = len(arrows)
@@ -350,6 +373,8 @@ def _texts(
         forward = fmt.data(source.data)
         if source.op is not None and source.name and source is not root:
             forward = f"{source.name} = {forward}"
+        if len(members) > summary.MAX_PARALLEL and all(t is target for _, t, _ in members):
+            forward += f" ({len(members):,} uses)"
     if not show_gradients:
         return forward, None
     total = _total(members)
