@@ -10,7 +10,7 @@ import numpy as np
 from scratchgrad.autograd import array_ops, losses
 from scratchgrad.autograd import elementwise as ew
 from scratchgrad.autograd.errors import ShapeError
-from scratchgrad.autograd.graph import Node, record
+from scratchgrad.autograd.graph import Node, Op, record
 
 ArrayLike = Any
 
@@ -36,9 +36,17 @@ class Tensor(Node, ew.Arithmetic):
     ) -> None:
         if isinstance(data, Node):
             raise TypeError("Tensor(): data is already a node; use .detach() or .data")
-        if dtype is None and not (isinstance(data, np.ndarray | np.floating) and data.dtype.kind == "f"):
+        try:
+            array = np.asarray(data)
+        except ValueError as error:  # NumPy refuses ragged nesting
+            raise ShapeError(f"Tensor(): data is a ragged nested sequence ({error})") from None
+        if array.dtype.kind not in "biuf":  # None, strings, objects, complex, dates: no float to take
+            what = f"an array of {array.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+            raise TypeError(f"Tensor(): data must be real numbers (bool, int or float), got {what}")
+        if dtype is None and not (array.dtype.kind == "f" and isinstance(data, np.ndarray | np.floating)):
             dtype = np.float32
-        array = np.asarray(data, dtype=dtype)
+        if dtype is not None:
+            array = np.asarray(array, dtype=dtype)
         if array.dtype.kind != "f":
             raise TypeError(f"Tensor(): dtype must be floating, got {array.dtype}")
         super().__init__(array, requires_grad, name)
@@ -109,9 +117,21 @@ class Tensor(Node, ew.Arithmetic):
         zeros = np.zeros_like(self.data)
         return Tensor(zeros) if as_node else zeros
 
+    @classmethod
+    def _result(cls, data: Any, op: Op, inputs: tuple[Node, ...]) -> Tensor:
+        """The node for an op's result; every Tensor result is made here.
+
+        NumPy gives a 0-d result as a scalar (``np.float64`` is even a Python float, so
+        rules would take it for a `Value`'s data): it is made a 0-d array, so a Tensor's
+        ``.data`` is always an ndarray.
+        """
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        return record(Tensor, data, op, inputs)
+
     # -- elementwise operations (rules shared with Value) -------------------
     def _unary(self, prim: ew.Elementwise) -> Tensor:
-        return record(Tensor, prim.array_forward(self.data), prim.tensor, (self,))
+        return self._result(prim.array_forward(self.data), prim.tensor, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Tensor:
         if not isinstance(other, Tensor):  # a Parameter passes as it is
@@ -122,7 +142,7 @@ class Tensor(Node, ew.Arithmetic):
             data = prim.array_forward(a, b)
         except ValueError:
             raise ShapeError(f"{prim.tensor.name}: cannot broadcast shapes {a.shape} and {b.shape}") from None
-        return record(Tensor, data, prim.tensor, (self, other))
+        return self._result(data, prim.tensor, (self, other))
 
     def _reflected(self, prim: ew.Elementwise, other: Any) -> Tensor:
         return lift(other, self)._binary(prim, self)
