@@ -27,9 +27,18 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
         self.params = list(params)
-        for p in self.params:
+        first_at: dict[int, int] = {}
+        for i, p in enumerate(self.params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
+            # By identity: stepped twice, a parameter would silently move twice as far.
+            j = first_at.setdefault(id(p), i)
+            if j != i:
+                label = f"{p.name!r} of shape {p.shape}" if p.name else f"of shape {p.shape}"
+                raise ValueError(
+                    f"{type(self).__name__}: a parameter appears twice, {label}, at positions {j} and {i}; "
+                    "pass each parameter once (e.g. net.parameters(), not overlapping lists joined)"
+                )
         self.lr = lr
         self.state: list[State] = [{} for _ in self.params]
 
