@@ -116,10 +116,25 @@ class Node:
                 "(it was made from constants only, or inside no_grad())"
             )
         seed = self._seed() if grad is None else self._check_seed(grad)
-        for node, g in backprop(self, seed, create_graph=False).items():
+        self._accumulate(backprop(self, seed, create_graph=False))
+
+    @staticmethod
+    def _accumulate(grads: dict[Node, Any]) -> None:
+        """Add each new gradient to its node's ``.grad``.
+
+        Gradients that are floats are immutable, so nothing can be shared; `Tensor`
+        overrides this to give every node an array of its own.
+        """
+        for node, g in grads.items():
             node.grad = g if node.grad is None else node.grad + g
 
+    @staticmethod
+    def _own(grads: list[Any]) -> list[Any]:
+        """``grad()``'s results made safe to hand out (floats: as they are; see `_accumulate`)."""
+        return grads
+
     def _check_seed(self, grad: Any) -> Any:
+        """``grad`` as a seed of this node's kind; kinds with mutable data copy it (the caller keeps theirs)."""
         return grad
 
 
@@ -278,6 +293,8 @@ def grad(
         seed = type(output)._constant_like(seed, output)
     grads = backprop(output, seed, create_graph)
     results = [grads[x] if x in grads else x._zeros(create_graph) for x in targets]
+    if not create_graph:
+        results = output._own(results)
     return results[0] if single else results
 
 

@@ -104,10 +104,21 @@ class Tensor(Node, ew.Arithmetic):
         return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # C calls only: this is per step
 
     def _check_seed(self, grad: Any) -> np.ndarray:
-        seed = np.asarray(ew.raw(grad), dtype=self.dtype)
+        seed = np.array(ew.raw(grad), dtype=self.dtype)  # a copy: it becomes this node's .grad
         if seed.shape != self.shape:
             raise ShapeError(f"backward(): seed gradient has shape {seed.shape}, output has shape {self.shape}")
         return seed
+
+    @staticmethod
+    def _accumulate(grads: dict[Node, Any]) -> None:
+        taken: set[int] = set()
+        for node, g in grads.items():
+            node.grad = _owned(g if node.grad is None else node.grad + g, taken)
+
+    @staticmethod
+    def _own(grads: list[Any]) -> list[Any]:
+        taken: set[int] = set()
+        return [_owned(g, taken) for g in grads]
 
     @classmethod
     def _constant_like(cls, data: Any, like: Node) -> Tensor:
@@ -196,6 +207,21 @@ class Tensor(Node, ew.Arithmetic):
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return losses.log_softmax(self, axis)
+
+
+def _owned(g: Any, taken: set[int]) -> np.ndarray:
+    """``g`` itself when no other gradient handed out can see its memory, else a copy.
+
+    Rules pass gradients on without copying (``+`` hands its own ``g`` to both inputs,
+    ``reshape`` and ``transpose`` return views, ``sum`` a read-only broadcast view), which
+    is right inside the walk but not for arrays users scale in place. Copied are only
+    views, read-only arrays, arrays already handed to another node (``taken``: their
+    ids) and 0-d NumPy scalars; a gradient that is a fresh array (most are) is kept.
+    """
+    if g.__class__ is not np.ndarray or g.base is not None or id(g) in taken or not g.flags.writeable:
+        g = np.array(g)
+    taken.add(id(g))
+    return g
 
 
 def lift(x: Any, like: Tensor) -> Tensor:
