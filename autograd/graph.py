@@ -87,6 +87,9 @@ class Node:
         """
         return record(cls._kind, data, op, inputs)
 
+    # Called with the nodes about to be walked, before any rule runs: refuses if data they
+    # saved has changed since the forward pass (Tensor: autograd/versions.py). None: no check.
+    _check_unchanged: Callable[[list[Node]], None] | None = None
     # What `.grad` holds before any backward pass; subclasses choose.
     _grad_zero: Any = None
     # Errors that mean a rule met a point outside its domain, reported as DomainError. NumPy
@@ -216,8 +219,11 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
     # A plain pass runs the rules on raw data, which records nothing whatever the mode, so the
     # mode is left alone; only building a graph of the gradient needs recording on.
     previous = _set_grad_mode(True) if create_graph else None
+    order = toposort(root)
+    if root._check_unchanged is not None:
+        root._check_unchanged(order)
     try:
-        for node in toposort(root):
+        for node in order:
             g = grads[node]
             try:
                 b = node._x1

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchgrad.autograd import array_ops, losses
+from scratchgrad.autograd import array_ops, losses, versions
 from scratchgrad.autograd import elementwise as ew
 from scratchgrad.autograd.errors import ShapeError
 from scratchgrad.autograd.graph import Node, Op, record
@@ -24,9 +24,18 @@ class Tensor(Node, ew.Arithmetic):
     float32 forward and backward: Python numbers and arrays combined with a
     tensor take its dtype, and two tensors of different dtypes are refused
     rather than silently promoted.
+
+    Data changed between the forward pass and ``backward()`` is an error naming
+    the tensor, never a silently wrong gradient: optimizer steps and
+    ``load_state_dict`` bump a version counter, and raw writes through ``.data``,
+    ``numpy()`` or ``detach()`` of a leaf are compared at backward. Not detected:
+    writes through an array obtained before that forward pass (e.g. the array
+    given to ``Tensor(...)``), into intermediate results or views of them, and
+    between two backward passes through one graph (see `autograd.versions`).
     """
 
-    __slots__ = ()
+    # _version: see autograd/versions.py; _snapshot: the copy of a watched leaf's data handed out
+    __slots__ = ("_snapshot", "_version")
     _grad_zero = None
     # Make NumPy hand `ndarray <op> Tensor` to our reflected operators.
     __array_ufunc__ = None
@@ -50,6 +59,8 @@ class Tensor(Node, ew.Arithmetic):
         if array.dtype.kind != "f":
             raise TypeError(f"Tensor(): dtype must be floating, got {array.dtype}")
         super().__init__(array, requires_grad, name)
+        self._version = versions.clock
+        self._snapshot = None
 
     # -- NumPy-like properties ----------------------------------------------
     @property
@@ -69,10 +80,10 @@ class Tensor(Node, ew.Arithmetic):
         return self.data.size
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(versions.data_of(self))
 
     def item(self) -> float:
-        return self.data.item()
+        return versions.data_of(self).item()
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied, as in PyTorch)."""
@@ -83,7 +94,7 @@ class Tensor(Node, ew.Arithmetic):
         return Tensor(self.data, dtype=self.dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(np.asarray(self.data), precision=4, separator=", ", threshold=20)
+        body = np.array2string(versions.data_of(self), precision=4, separator=", ", threshold=20)
         extras = "".join(
             [
                 f", dtype={self.dtype}" if self.dtype != np.float32 else "",
@@ -109,16 +120,32 @@ class Tensor(Node, ew.Arithmetic):
             raise ShapeError(f"backward(): seed gradient has shape {seed.shape}, output has shape {self.shape}")
         return seed
 
+    _check_unchanged = staticmethod(versions.check_unchanged)
+
     @staticmethod
     def _accumulate(grads: dict[Node, Any]) -> None:
-        taken: set[int] = set()
-        for node, g in grads.items():
-            node.grad = _owned(g if node.grad is None else node.grad + g, taken)
+        totals = Tensor._own([g if node.grad is None else node.grad + g for node, g in grads.items()])
+        for node, g in zip(grads, totals):
+            node.grad = g
 
     @staticmethod
     def _own(grads: list[Any]) -> list[Any]:
+        """Each gradient itself when no other one handed out can see its memory, else a copy.
+
+        Rules pass gradients on without copying (``+`` hands its own ``g`` to both inputs,
+        ``reshape`` and ``transpose`` return views, ``sum`` a read-only broadcast view), which
+        is right inside the walk but not for arrays users scale in place. Copied are only
+        views, read-only arrays, an array already handed to another node and 0-d NumPy
+        scalars; a gradient that is a fresh array (most are) is kept.
+        """
         taken: set[int] = set()
-        return [_owned(g, taken) for g in grads]
+        owned = []
+        for g in grads:
+            if g.__class__ is not np.ndarray or g.base is not None or id(g) in taken or not g.flags.writeable:
+                g = np.array(g)
+            taken.add(id(g))
+            owned.append(g)
+        return owned
 
     @classmethod
     def _constant_like(cls, data: Any, like: Node) -> Tensor:
@@ -138,7 +165,14 @@ class Tensor(Node, ew.Arithmetic):
         """
         if data.__class__ is not np.ndarray:
             data = np.asarray(data)
-        return record(Tensor, data, op, inputs)
+        node = record(Tensor, data, op, inputs)
+        if node.op is not None:
+            for x in inputs:
+                if x.op is None:  # a leaf: its data is read again in backward, by this node's rules
+                    versions.saved(x)
+        node._version = versions.clock  # after `saved`, which may bump an input's version
+        node._snapshot = None
+        return node
 
     # -- elementwise operations (rules shared with Value) -------------------
     def _unary(self, prim: ew.Elementwise) -> Tensor:
@@ -207,21 +241,6 @@ class Tensor(Node, ew.Arithmetic):
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return losses.log_softmax(self, axis)
-
-
-def _owned(g: Any, taken: set[int]) -> np.ndarray:
-    """``g`` itself when no other gradient handed out can see its memory, else a copy.
-
-    Rules pass gradients on without copying (``+`` hands its own ``g`` to both inputs,
-    ``reshape`` and ``transpose`` return views, ``sum`` a read-only broadcast view), which
-    is right inside the walk but not for arrays users scale in place. Copied are only
-    views, read-only arrays, arrays already handed to another node (``taken``: their
-    ids) and 0-d NumPy scalars; a gradient that is a fresh array (most are) is kept.
-    """
-    if g.__class__ is not np.ndarray or g.base is not None or id(g) in taken or not g.flags.writeable:
-        g = np.array(g)
-    taken.add(id(g))
-    return g
 
 
 def lift(x: Any, like: Tensor) -> Tensor:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchgrad.autograd import Tensor
+from scratchgrad.autograd import Tensor, versions
 
 State = dict[str, Any]
 
@@ -49,9 +49,12 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
+        stepped = []
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self.update(p.data, p.grad, state)
+                stepped.append(p)
+        versions.bump(*stepped)  # graphs recorded before this step can no longer backpropagate
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         raise NotImplementedError
