@@ -112,7 +112,9 @@ class Tensor(Node, ew.Arithmetic):
                 f"backward(): the output has shape {self.shape}; a gradient can be created implicitly "
                 "only for a scalar output. Pass the seed, e.g. backward(np.ones_like(out.data))"
             )
-        return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # C calls only: this is per step
+        seed = np.array(1, dtype=self.data.dtype)  # C calls only: this is per step
+        # A 0-d output (the usual loss) takes it as is: a reshaped view would be copied by _own.
+        return seed.reshape(self.data.shape) if self.data.ndim else seed
 
     def _check_seed(self, grad: Any) -> np.ndarray:
         seed = np.array(ew.raw(grad), dtype=self.dtype)  # a copy: it becomes this node's .grad
@@ -140,7 +142,7 @@ class Tensor(Node, ew.Arithmetic):
         """
         taken: set[int] = set()
         owned = []
-        for g in grads:
+        for g in grads:  # per node of every backward: kept to plain checks
             if g.__class__ is not np.ndarray or g.base is not None or id(g) in taken or not g.flags.writeable:
                 g = np.array(g)
             taken.add(id(g))
@@ -149,10 +151,10 @@ class Tensor(Node, ew.Arithmetic):
 
     @classmethod
     def _constant_like(cls, data: Any, like: Node) -> Tensor:
-        return cls(data, dtype=like.data.dtype)
+        return cls(data, dtype=like.dtype)
 
     def _zeros(self, as_node: bool) -> Any:
-        zeros = np.zeros_like(self.data)
+        zeros = np.zeros_like(versions.data_of(self))
         return Tensor(zeros) if as_node else zeros
 
     @classmethod
@@ -176,12 +178,12 @@ class Tensor(Node, ew.Arithmetic):
 
     # -- elementwise operations (rules shared with Value) -------------------
     def _unary(self, prim: ew.Elementwise) -> Tensor:
-        return self._result(prim.array_forward(self.data), prim.tensor, (self,))
+        return self._result(prim.array_forward(versions.data_of(self)), prim.tensor, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Tensor:
         if not isinstance(other, Tensor):  # a Parameter passes as it is
             other = lift(other, self)
-        a, b = self.data, other.data
+        a, b = versions.data_of(self), versions.data_of(other)  # an op's read: not a hand-out
         array_ops.check_same_dtype(prim.tensor.name, a, b)
         try:
             data = prim.array_forward(a, b)
@@ -249,5 +251,5 @@ def lift(x: Any, like: Tensor) -> Tensor:
         return x
     if isinstance(x, Node):
         raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
-    return Tensor(x, dtype=like.data.dtype)
+    return Tensor(x, dtype=like.dtype)
 

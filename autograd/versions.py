@@ -29,6 +29,7 @@ two backward passes through the same graph (the first backward stops watching); 
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -62,7 +63,10 @@ class _Watched:
     @property
     def data(self) -> np.ndarray:
         array = data_of(self)
-        if self._snapshot is None:  # handed out: keep a copy, to tell at backward whether it was written
+        # Handed out: keep a copy, to tell at backward whether it was written. Not when an op
+        # of the engine reads it to compute a result (a weight used again before backward):
+        # ops never write their inputs, and copying there would tax every such op.
+        if self._snapshot is None and sys._getframe(1).f_globals.get("__name__") not in _ENGINE_OPS:
             self._snapshot = array.copy()
         return array
 
@@ -78,6 +82,7 @@ class _Watched:
     size = property(lambda self: data_of(self).size)
 
 
+_ENGINE_OPS = frozenset(f"scratchgrad.autograd.{name}" for name in ("array_ops", "elementwise", "graph", "losses"))
 _TWIN: dict[type, type] = {}  # a tensor class -> its watched twin
 _BASE: dict[type, type] = {}  # a watched twin -> its class
 

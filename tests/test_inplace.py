@@ -195,3 +195,16 @@ def test_a_parameter_keeps_its_type_for_the_user() -> None:
     assert isinstance(p, nn.Parameter) and type(p).__name__ == "Parameter"
     out.backward()
     assert type(p) is nn.Parameter
+
+
+def test_ops_reading_a_saved_leaf_again_take_no_copy_but_a_user_read_does() -> None:
+    """A weight used by several ops before backward is read by the engine, not handed out."""
+    x, w = leaves()
+    y = (x * w).sum() + (w.exp() * x).sum() + (w @ x) + w.reshape(2, 1).sum() + w.max()
+    assert w._snapshot is None  # no copy was taken for the engine's own reads
+    y2 = (x * w).sum()
+    w.data  # noqa: B018 -- the user's read: a copy is kept from now on
+    assert w._snapshot is not None
+    y.backward()
+    y2.backward()  # two graphs sharing w, both fine: nothing was written
+    np.testing.assert_allclose(x.grad, 2 * w.data + np.exp(w.data) + w.data)
