@@ -75,6 +75,10 @@ class _Watched:
         _set_data(self, array)
         bump(self)
 
+    def __reduce_ex__(self, protocol: Any) -> Any:  # pickled and copied as the class itself, not this twin
+        dict_state, slot_state = super().__reduce_ex__(2)[2]
+        return object.__new__, (_BASE[type(self)],), (dict_state, {**slot_state, "_snapshot": None})
+
     # Metadata reads do not hand the array out.
     shape = property(lambda self: data_of(self).shape)
     ndim = property(lambda self: data_of(self).ndim)
@@ -102,6 +106,7 @@ def saved(leaf: Any) -> None:
         twin = _TWIN[cls] = type(cls.__name__, (_Watched, cls), {"__slots__": (), **names})
         _BASE[twin] = cls
     leaf.__class__ = twin
+    leaf._snapshot = None
 
 
 def check_unchanged(order: list[Any]) -> None:

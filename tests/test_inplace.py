@@ -7,6 +7,8 @@ no_grad) keeps working with no array left read-only.
 
 from __future__ import annotations
 
+import copy as copy_module
+import pickle
 from collections.abc import Callable
 
 import numpy as np
@@ -208,3 +210,15 @@ def test_ops_reading_a_saved_leaf_again_take_no_copy_but_a_user_read_does() -> N
     y.backward()
     y2.backward()  # two graphs sharing w, both fine: nothing was written
     np.testing.assert_allclose(x.grad, 2 * w.data + np.exp(w.data) + w.data)
+
+
+def test_a_watched_tensor_pickles_and_copies_as_its_own_class() -> None:
+    p = nn.Parameter(np.ones(2), name="p")
+    out = (p * 2.0).sum()
+    p.data  # noqa: B018 -- handed out: a copy is kept
+    for copy in (pickle.loads(pickle.dumps(p)), copy_module.deepcopy(p)):
+        assert type(copy) is nn.Parameter and copy.name == "p"
+        np.testing.assert_array_equal(copy.data, p.data)
+        (copy * 3.0).sum().backward()  # a fresh graph on the copy works
+        np.testing.assert_array_equal(copy.grad, [3.0, 3.0])
+    out.backward()
