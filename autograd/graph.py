@@ -216,12 +216,12 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
     """
     grads: dict[Node, Any] = {root: seed}
     get = grads.get
-    # A plain pass runs the rules on raw data, which records nothing whatever the mode, so the
-    # mode is left alone; only building a graph of the gradient needs recording on.
-    previous = _set_grad_mode(True) if create_graph else None
     order = toposort(root)
     if root._check_unchanged is not None:
         root._check_unchanged(order)
+    # A plain pass runs the rules on raw data, which records nothing whatever the mode, so the
+    # mode is left alone; only building a graph of the gradient needs recording on.
+    previous = _set_grad_mode(True) if create_graph else None
     try:
         for node in order:
             g = grads[node]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from scratchgrad import nn
-from scratchgrad.autograd import Tensor, grad, gradcheck, no_grad
+from scratchgrad.autograd import Tensor, grad, gradcheck, is_grad_enabled, no_grad
 
 MODIFIED = "modified after the forward pass"
 
@@ -222,3 +222,14 @@ def test_a_watched_tensor_pickles_and_copies_as_its_own_class() -> None:
         (copy * 3.0).sum().backward()  # a fresh graph on the copy works
         np.testing.assert_array_equal(copy.grad, [3.0, 3.0])
     out.backward()
+
+
+def test_a_refused_backward_leaves_grad_mode_as_it_was() -> None:
+    x, w = leaves()
+    y = (x * x * w).sum()
+    w.data[0] = 7.0
+    with no_grad():
+        with pytest.raises(RuntimeError, match=MODIFIED):
+            grad(y, x, create_graph=True)
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
