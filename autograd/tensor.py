@@ -31,7 +31,7 @@ class Tensor(Node, ew.Arithmetic):
     ``numpy()`` or ``detach()`` of a leaf are compared at backward. Not detected:
     writes through an array obtained before that forward pass (e.g. the array
     given to ``Tensor(...)``), into intermediate results or views of them, and
-    between two backward passes through one graph (see `autograd.versions`).
+    raw writes between two backward passes through one graph (see `autograd.versions`).
     """
 
     # _version: see autograd/versions.py; _snapshot: the copy of a watched leaf's data handed out
