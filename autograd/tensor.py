@@ -140,12 +140,14 @@ class Tensor(Node, ew.Arithmetic):
         views, read-only arrays, an array already handed to another node and 0-d NumPy
         scalars; a gradient that is a fresh array (most are) is kept.
         """
-        taken: set[int] = set()
+        taken: set[int] = set()  # ids of the arrays handed out so far
         owned = []
         for g in grads:  # per node of every backward: kept to plain checks
-            if g.__class__ is not np.ndarray or g.base is not None or id(g) in taken or not g.flags.writeable:
+            i = id(g)
+            if g.__class__ is not np.ndarray or g.base is not None or i in taken or not g.flags.writeable:
                 g = np.array(g)
-            taken.add(id(g))
+                i = id(g)
+            taken.add(i)
             owned.append(g)
         return owned
 
