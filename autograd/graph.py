@@ -324,9 +324,15 @@ def _set_grad_mode(enabled: bool) -> bool:
     global _threads_off
     previous = _mode.enabled
     if enabled is not previous:
+        # The count may run high (slower) but never low (wrong): it goes up before a thread's
+        # mode goes off and down only after it is back on, even if interrupted in between.
         with _switching:
-            _threads_off += -1 if enabled else 1
-            _mode.enabled = enabled
+            if enabled:
+                _mode.enabled = True
+                _threads_off -= 1
+            else:
+                _threads_off += 1
+                _mode.enabled = False
     return previous
 
 
