@@ -22,9 +22,11 @@ never raises; nothing is ever made read-only.
 **Not detected** (documented in `Tensor` too): writes through an array obtained *before* the
 forward that saved the tensor (the array you passed to ``Tensor(...)``, a ``p.data`` kept from
 earlier, ``net.params[...]``); writes into the data of an *intermediate* result, or through a
-view of a leaf that an op returned (``reshape``, ``transpose``, indexing); raw writes between
-two backward passes through the same graph (the first backward stops watching); and `Value`
-(``v.data = 5.0``): intercepting a float's assignment would slow every scalar op.
+view of a leaf that an op returned (``reshape``, ``transpose``, indexing); raw writes made
+after a backward pass through any graph that saved the leaf (it stops watching the leaf), then
+backward through the same or another older graph; and `Value` (``v.data = 5.0``):
+intercepting a float's assignment would slow every scalar op. Writes by the library's own
+paths (versions) are detected in all these cases.
 """
 
 from __future__ import annotations
