@@ -13,7 +13,17 @@ from scratchgrad.autograd.gradcheck import (
     numerical_gradient,
     relative_error,
 )
-from scratchgrad.autograd.graph import Node, Op, backprop, grad, is_grad_enabled, no_grad, toposort
+from scratchgrad.autograd.graph import (
+    Node,
+    Op,
+    backprop,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    toposort,
+)
 from scratchgrad.autograd.losses import log_softmax, softmax, softmax_cross_entropy
 from scratchgrad.autograd.nudge import Nudge, nudge
 from scratchgrad.autograd.tensor import Tensor
@@ -30,6 +40,7 @@ __all__ = [
     "Tensor",
     "Value",
     "backprop",
+    "enable_grad",
     "grad",
     "gradcheck",
     "is_grad_enabled",
@@ -38,6 +49,7 @@ __all__ = [
     "nudge",
     "numerical_gradient",
     "relative_error",
+    "set_grad_enabled",
     "softmax",
     "softmax_cross_entropy",
     "toposort",

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from scratchgrad.autograd import versions
 from scratchgrad.autograd.graph import Node, grad
 
 
@@ -97,7 +98,9 @@ def _central_differences(loss: Callable[[], Node], x: Node, eps: float) -> np.nd
             values.append(float(loss().data))
         x.data = original
         return np.array((values[0] - values[1]) / (2 * eps))
-    return numerical_gradient(lambda: float(loss().data), x.data, eps)
+    numeric = numerical_gradient(lambda: float(loss().data), x.data, eps)
+    versions.bump(x)  # perturbed in place (restored exactly, but graphs saved in between are stale)
+    return numeric
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float | None = None) -> np.ndarray:

@@ -11,9 +11,11 @@ node is dropped — no work left for the cyclic garbage collector.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
 
 from scratchgrad.autograd.errors import DomainError
 
@@ -85,6 +87,9 @@ class Node:
         """
         return record(cls._kind, data, op, inputs)
 
+    # Called with the nodes about to be walked, before any rule runs: refuses if data they
+    # saved has changed since the forward pass (Tensor: autograd/versions.py). None: no check.
+    _check_unchanged: Callable[[list[Node]], None] | None = None
     # What `.grad` holds before any backward pass; subclasses choose.
     _grad_zero: Any = None
     # Errors that mean a rule met a point outside its domain, reported as DomainError. NumPy
@@ -117,10 +122,25 @@ class Node:
                 "(it was made from constants only, or inside no_grad())"
             )
         seed = self._seed() if grad is None else self._check_seed(grad)
-        for node, g in backprop(self, seed, create_graph=False).items():
+        self._accumulate(backprop(self, seed, create_graph=False))
+
+    @staticmethod
+    def _accumulate(grads: dict[Node, Any]) -> None:
+        """Add each new gradient to its node's ``.grad``.
+
+        Gradients that are floats are immutable, so nothing can be shared; `Tensor`
+        overrides this to give every node an array of its own.
+        """
+        for node, g in grads.items():
             node.grad = g if node.grad is None else node.grad + g
 
+    @staticmethod
+    def _own(grads: list[Any]) -> list[Any]:
+        """``grad()``'s results made safe to hand out (floats: as they are; see `_accumulate`)."""
+        return grads
+
     def _check_seed(self, grad: Any) -> Any:
+        """``grad`` as a seed of this node's kind; kinds with mutable data copy it (the caller keeps theirs)."""
         return grad
 
 
@@ -130,7 +150,8 @@ def record(kind: type[Node], data: Any, op: Op, inputs: tuple[Node, ...]) -> Nod
     node.data = data
     node.grad = kind._grad_zero
     node.name = None
-    if _recording:
+    # Grad mode is per thread; the thread-local is read only while some thread has it off.
+    if not _threads_off or _mode.enabled:
         if len(inputs) == 2:  # one and two inputs spelled out: this runs for every node
             first, second = inputs
             recording = first.requires_grad or second.requires_grad
@@ -196,14 +217,16 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
     With ``create_graph`` the op rules receive nodes instead of raw data, so the
     returned gradients are themselves differentiable nodes.
     """
-    global _recording
     grads: dict[Node, Any] = {root: seed}
     get = grads.get
-    # Record while backpropagating only to build a graph of the gradient. Set by hand rather than
-    # with _grad_mode: a generator context manager costs a few microseconds on every backward.
-    previous, _recording = _recording, create_graph
+    order = toposort(root)
+    if root._check_unchanged is not None:
+        root._check_unchanged(order)
+    # A plain pass runs the rules on raw data, which records nothing whatever the mode, so the
+    # mode is left alone; only building a graph of the gradient needs recording on.
+    previous = _set_grad_mode(True) if create_graph else None
     try:
-        for node in toposort(root):
+        for node in order:
             g = grads[node]
             try:
                 b = node._x1
@@ -240,7 +263,8 @@ def backprop(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
                     raise _domain_error(node, error) from error
                 raise
     finally:
-        _recording = previous
+        if create_graph:
+            _set_grad_mode(previous)
     return grads
 
 
@@ -278,29 +302,112 @@ def grad(
         seed = type(output)._constant_like(seed, output)
     grads = backprop(output, seed, create_graph)
     results = [grads[x] if x in grads else x._zeros(create_graph) for x in targets]
+    if not create_graph:
+        results = output._own(results)
     return results[0] if single else results
 
 
-_recording = True
 _DONE = object()  # on the toposort stack: the node below it is finished
 _MANY = object()  # in a node's second input slot: all its inputs are a tuple in the first
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    global _recording
-    previous, _recording = _recording, enabled
-    try:
-        yield
-    finally:
-        _recording = previous
+class _GradMode(threading.local):
+    enabled = True  # the class default: every thread starts with grad mode on, as in PyTorch
 
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager: operations inside record no graph (as ``torch.no_grad``)."""
-    return _grad_mode(False)
+_mode = _GradMode()
+# How many threads have grad mode off. While it is 0, `record` needs no thread-local lookup
+# (~40 ns a node). A thread that ends with the mode off keeps it above 0: slower, still right.
+_threads_off = 0
+_switching = threading.Lock()
+
+
+def _set_grad_mode(enabled: bool) -> bool:
+    """Set this thread's grad mode; returns the previous one."""
+    global _threads_off
+    previous = _mode.enabled
+    if enabled is not previous:
+        # The count may run high (slower) but never low (wrong): it goes up before a thread's
+        # mode goes off and down only after it is back on, even if interrupted in between.
+        with _switching:
+            if enabled:
+                _mode.enabled = True
+                _threads_off -= 1
+            else:
+                _threads_off += 1
+                _mode.enabled = False
+    return previous
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record a graph."""
-    return _recording
+    """Whether operations in this thread record a graph (each thread has its own mode, on at start)."""
+    return _mode.enabled
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradModeContext:
+    """Sets this thread's grad mode inside a ``with`` block or a decorated function, then restores it.
+
+    What to restore is kept per thread (and per nesting level), so one object may be
+    shared by threads and entered recursively.
+    """
+
+    _inside: bool
+
+    def __init__(self) -> None:
+        self._saved: dict[int, list[bool]] = {}
+
+    def __enter__(self) -> None:
+        self._saved.setdefault(threading.get_ident(), []).append(_set_grad_mode(self._inside))
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        ident = threading.get_ident()
+        stack = self._saved[ident]
+        _set_grad_mode(stack.pop())
+        if not stack:
+            del self._saved[ident]
+
+    def __call__(self, function: F) -> F:
+        @functools.wraps(function)
+        def with_mode(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return with_mode  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801 -- named as torch.no_grad
+    """Operations inside record no graph, in this thread only (as ``torch.no_grad``).
+
+    A context manager (``with no_grad(): ...``) or a decorator (``@no_grad()``).
+    """
+
+    _inside = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801 -- named as torch.enable_grad
+    """Operations inside record a graph even within ``no_grad`` (as ``torch.enable_grad``)."""
+
+    _inside = True
+
+
+class set_grad_enabled:  # noqa: N801 -- named as torch.set_grad_enabled
+    """Switch recording on or off for this thread (as ``torch.set_grad_enabled``).
+
+    As a function, ``set_grad_enabled(False)`` switches it off until switched on
+    again; as a context manager, ``with set_grad_enabled(training): ...`` restores
+    the mode from before the call on leaving the block (also on an exception).
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__} {mode!r}")
+        self._previous = _set_grad_mode(mode)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        _set_grad_mode(self._previous)

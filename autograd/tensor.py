@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from scratchgrad.autograd import array_ops, losses
+from scratchgrad.autograd import array_ops, losses, versions
 from scratchgrad.autograd import elementwise as ew
 from scratchgrad.autograd.errors import ShapeError
-from scratchgrad.autograd.graph import Node, record
+from scratchgrad.autograd.graph import Node, Op, record
 
 ArrayLike = Any
 
@@ -44,9 +44,18 @@ class Tensor(Node, ew.Arithmetic):
     float32 forward and backward: Python numbers and arrays combined with a
     tensor take its dtype, and two tensors of different dtypes are refused
     rather than silently promoted.
+
+    Data changed between the forward pass and ``backward()`` is an error naming
+    the tensor, never a silently wrong gradient: optimizer steps and
+    ``load_state_dict`` bump a version counter, and raw writes through ``.data``,
+    ``numpy()`` or ``detach()`` of a leaf are compared at backward. Not detected:
+    writes through an array obtained before that forward pass (e.g. the array
+    given to ``Tensor(...)``), into intermediate results or views of them, and
+    raw writes between two backward passes through one graph (see `autograd.versions`).
     """
 
-    __slots__ = ()
+    # _version: see autograd/versions.py; _snapshot: the copy of a watched leaf's data handed out
+    __slots__ = ("_snapshot", "_version")
     _grad_zero = None
     # Make NumPy hand `ndarray <op> Tensor` to our reflected operators.
     __array_ufunc__ = None
@@ -56,12 +65,22 @@ class Tensor(Node, ew.Arithmetic):
     ) -> None:
         if isinstance(data, Node):
             raise TypeError("Tensor(): data is already a node; use .detach() or .data")
-        if dtype is None and not (isinstance(data, np.ndarray | np.floating) and data.dtype.kind == "f"):
+        try:
+            array = np.asarray(data)
+        except ValueError as error:  # NumPy refuses ragged nesting
+            raise ShapeError(f"Tensor(): data is a ragged nested sequence ({error})") from None
+        if array.dtype.kind not in "biuf":  # None, strings, objects, complex, dates: no float to take
+            what = f"an array of {array.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+            raise TypeError(f"Tensor(): data must be real numbers (bool, int or float), got {what}")
+        if dtype is None and not (array.dtype.kind == "f" and isinstance(data, np.ndarray | np.floating)):
             dtype = np.float32
-        array = np.asarray(data, dtype=dtype)
+        if dtype is not None:
+            array = np.asarray(array, dtype=dtype)
         if array.dtype.kind != "f":
             raise TypeError(f"Tensor(): dtype must be floating, got {array.dtype}")
         super().__init__(array, requires_grad, name)
+        self._version = versions.clock
+        self._snapshot = None
 
     # -- NumPy-like properties ----------------------------------------------
     @property
@@ -83,7 +102,7 @@ class Tensor(Node, ew.Arithmetic):
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(versions.data_of(self))
 
     def item(self) -> float:
         """The one element as a Python float (ValueError for any other size, as NumPy)."""
@@ -221,7 +240,7 @@ class Tensor(Node, ew.Arithmetic):
         return Tensor(self.data, dtype=self.dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(np.asarray(self.data), precision=4, separator=", ", threshold=20)
+        body = np.array2string(versions.data_of(self), precision=4, separator=", ", threshold=20)
         extras = "".join(
             [
                 f", dtype={self.dtype}" if self.dtype != np.float32 else "",
@@ -239,36 +258,86 @@ class Tensor(Node, ew.Arithmetic):
                 f"backward(): the output has shape {self.shape}; a gradient can be created implicitly "
                 "only for a scalar output. Pass the seed, e.g. backward(np.ones_like(out.data))"
             )
-        return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # C calls only: this is per step
+        seed = np.array(1, dtype=self.data.dtype)  # C calls only: this is per step
+        # A 0-d output (the usual loss) takes it as is: a reshaped view would be copied by _own.
+        return seed.reshape(self.data.shape) if self.data.ndim else seed
 
     def _check_seed(self, grad: Any) -> np.ndarray:
-        seed = np.asarray(ew.raw(grad), dtype=self.dtype)
+        seed = np.array(ew.raw(grad), dtype=self.dtype)  # a copy: it becomes this node's .grad
         if seed.shape != self.shape:
             raise ShapeError(f"backward(): seed gradient has shape {seed.shape}, output has shape {self.shape}")
         return seed
 
+    _check_unchanged = staticmethod(versions.check_unchanged)
+
+    @staticmethod
+    def _accumulate(grads: dict[Node, Any]) -> None:
+        totals = Tensor._own([g if node.grad is None else node.grad + g for node, g in grads.items()])
+        for node, g in zip(grads, totals):
+            node.grad = g
+
+    @staticmethod
+    def _own(grads: list[Any]) -> list[Any]:
+        """Each gradient itself when no other one handed out can see its memory, else a copy.
+
+        Rules pass gradients on without copying (``+`` hands its own ``g`` to both inputs,
+        ``reshape`` and ``transpose`` return views, ``sum`` a read-only broadcast view), which
+        is right inside the walk but not for arrays users scale in place. Copied are only
+        views, read-only arrays, an array already handed to another node and 0-d NumPy
+        scalars; a gradient that is a fresh array (most are) is kept.
+        """
+        taken: set[int] = set()  # ids of the arrays handed out so far
+        owned = []
+        for g in grads:  # per node of every backward: kept to plain checks
+            i = id(g)
+            if g.__class__ is not np.ndarray or g.base is not None or i in taken or not g.flags.writeable:
+                g = np.array(g)
+                i = id(g)
+            taken.add(i)
+            owned.append(g)
+        return owned
+
     @classmethod
     def _constant_like(cls, data: Any, like: Node) -> Tensor:
-        return cls(data, dtype=like.data.dtype)
+        return cls(data, dtype=like.dtype)
 
     def _zeros(self, as_node: bool) -> Any:
-        zeros = np.zeros_like(self.data)
+        zeros = np.zeros_like(versions.data_of(self))
         return Tensor(zeros) if as_node else zeros
+
+    @classmethod
+    def _result(cls, data: Any, op: Op, inputs: tuple[Node, ...]) -> Tensor:
+        """The node for an op's result; every Tensor result is made here.
+
+        NumPy gives a 0-d result as a scalar (``np.float64`` is even a Python float, so
+        rules would take it for a `Value`'s data): it is made a 0-d array, so a Tensor's
+        ``.data`` is always an ndarray.
+        """
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        node = record(Tensor, data, op, inputs)
+        if node.op is not None:
+            for x in inputs:
+                if x.op is None:  # a leaf: its data is read again in backward, by this node's rules
+                    versions.saved(x)
+        node._version = versions.clock  # after `saved`, which may bump an input's version
+        node._snapshot = None
+        return node
 
     # -- elementwise operations (rules shared with Value) -------------------
     def _unary(self, prim: ew.Elementwise) -> Tensor:
-        return record(Tensor, prim.array_forward(self.data), prim.tensor, (self,))
+        return self._result(prim.array_forward(versions.data_of(self)), prim.tensor, (self,))
 
     def _binary(self, prim: ew.Elementwise, other: Any) -> Tensor:
         if not isinstance(other, Tensor):  # a Parameter passes as it is
             other = lift(other, self)
-        a, b = self.data, other.data
+        a, b = versions.data_of(self), versions.data_of(other)  # an op's read: not a hand-out
         array_ops.check_same_dtype(prim.tensor.name, a, b)
         try:
             data = prim.array_forward(a, b)
         except ValueError:
             raise ShapeError(f"{prim.tensor.name}: cannot broadcast shapes {a.shape} and {b.shape}") from None
-        return record(Tensor, data, prim.tensor, (self, other))
+        return self._result(data, prim.tensor, (self, other))
 
     def _reflected(self, prim: ew.Elementwise, other: Any) -> Tensor:
         return lift(other, self)._binary(prim, self)
@@ -347,5 +416,5 @@ def lift(x: Any, like: Tensor) -> Tensor:
         return x
     if isinstance(x, Node):
         raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
-    return Tensor(x, dtype=like.data.dtype)
+    return Tensor(x, dtype=like.dtype)
 

@@ -7,6 +7,8 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from scratchgrad.autograd import elementwise as ew
 from scratchgrad.autograd.errors import DomainError
 from scratchgrad.autograd.graph import Node, Op, record
@@ -34,12 +36,17 @@ class Value(Node, ew.Arithmetic):
 
     __slots__ = ()
     _grad_zero = 0.0
+    # NumPy would otherwise make `ndarray <op> Value` an object array of Values; this makes it
+    # hand the operation to our reflected operators, which refuse arrays with a clear message.
+    __array_ufunc__ = None
     # Python's float math raises these where a derivative is undefined (0.0 ** -0.5, log of <= 0).
     _domain_errors = (ArithmeticError, ValueError)
 
     def __init__(self, data: Number, name: str | None = None, requires_grad: bool = True) -> None:
         if isinstance(data, Node):
             raise TypeError("Value(): data is already a node; use it directly or take .data")
+        if isinstance(data, np.ndarray):
+            raise TypeError(f"Value(): data is an array of shape {data.shape}; a Value holds one number, use Tensor")
         if not isinstance(data, numbers.Real):
             raise TypeError(f"Value(): data must be a real number, got {data!r}")
         super().__init__(float(data), requires_grad, name)
@@ -151,6 +158,12 @@ def _lift(x: Any) -> Value:
         return constant
     if isinstance(x, Node):
         raise TypeError(f"cannot combine a Value with a {type(x).__name__}")
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:  # a 0-d array is a scalar, as NumPy and math treat it (an object one may hold a Value)
+            return _lift(x.item())
+        raise TypeError(
+            f"cannot combine a Value with an ndarray; use Tensor for arrays (an array of shape {x.shape} here)"
+        )
     return Value(x, requires_grad=False)
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from scratchgrad.autograd import Tensor
+from scratchgrad.autograd import Tensor, versions
 
 
 class Parameter(Tensor):
@@ -127,6 +127,7 @@ class Module:
             raise ValueError(f"load_state_dict({type(self).__name__}): " + "; ".join(problems))
         for name, p in params.items():
             np.copyto(p.data, state[name], casting="same_kind")
+        versions.bump(*params.values())  # graphs recorded before can no longer backpropagate
 
     def save(self, path: str | Path) -> Path:
         """Write ``state_dict()`` to an ``.npz`` file (the suffix is added when missing)."""

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from scratchgrad.autograd import Tensor
+from scratchgrad.autograd import Tensor, versions
 
 State = dict[str, Any]
 # The per-parameter work buffer of the in-place updates: not state (its contents never
@@ -35,9 +35,18 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
         self.params = list(params)
-        for p in self.params:
+        first_at: dict[int, int] = {}
+        for i, p in enumerate(self.params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
+            # By identity: stepped twice, a parameter would silently move twice as far.
+            j = first_at.setdefault(id(p), i)
+            if j != i:
+                label = f"{p.name!r} of shape {p.shape}" if p.name else f"of shape {p.shape}"
+                raise ValueError(
+                    f"{type(self).__name__}: a parameter appears twice, {label}, at positions {j} and {i}; "
+                    "pass each parameter once (e.g. net.parameters(), not overlapping lists joined)"
+                )
         self.lr = lr
         self.state: list[State] = [{} for _ in self.params]
 
@@ -48,9 +57,12 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
+        stepped = []
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self.update(p.data, p.grad, state)
+                stepped.append(p)
+        versions.bump(*stepped)  # graphs recorded before this step can no longer backpropagate
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         raise NotImplementedError
