@@ -1,0 +1,10 @@
+"""The network view: what one example wants of a trained MLP, and how the wishes add up to SGD.
+
+`explain` runs one forward and one backward pass on the engine and keeps, for every layer, the
+activations and each example's desired nudges ``−∂L/∂a``; the drawing functions only draw those
+numbers.
+"""
+
+from scratchgrad.viz.network.wishes import LayerWishes, Wishes, explain, is_untrained, mlp_layers
+
+__all__ = ["LayerWishes", "Wishes", "explain", "is_untrained", "mlp_layers"]

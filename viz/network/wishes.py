@@ -1,0 +1,218 @@
+"""What examples "want" of a network: one forward and one backward pass on the engine's graph.
+
+The cost of an example wants each neuron's pre-activation ``a`` nudged by ``−∂L/∂a``: at the
+outputs of softmax-with-loss that is ``t − y``; a hidden layer's wishes are those pulled back
+through the next weights (``−∂L/∂h``) and then through the activation (ReLU's mask, σ's slope).
+Nothing here derives a gradient by hand: the numbers are the ``grad`` of the same graph that
+training differentiates, read off its intermediate nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scratchgrad.autograd import Tensor, grad, no_grad, softmax, softmax_cross_entropy
+from scratchgrad.nn.layers import Affine, ReLU, Sequential, Sigmoid
+from scratchgrad.nn.module import Module
+
+ACTIVATIONS = (ReLU, Sigmoid)  # the hidden layers' activations the view knows how to draw
+Layer = tuple[Affine, Module | None]  # an Affine layer and the activation after it (None after the last)
+
+
+@dataclass(frozen=True)
+class LayerWishes:
+    """One Affine layer, ``a = h_prev @ W + b`` (then ``h = act(a)``), and what each example wants of it.
+
+    Per-example arrays have one row per example. ``nudge`` is ``−∂L_i/∂a`` of each example's own
+    loss ``L_i``; ``nudge_out`` is ``−∂L_i/∂h`` before the activation's derivative (for the output
+    layer, whose ``out`` is the softmax ``y``, it equals ``nudge``). ``weight_grad`` and
+    ``bias_grad`` are the gradients of the *mean* loss over the examples, the one training follows.
+    """
+
+    affine: Affine
+    activation: str | None  # "ReLU", "Sigmoid", or None for the output layer
+    inputs: np.ndarray  # h_prev (N, n_in): the images for the first layer
+    pre: np.ndarray  # a (N, n_out)
+    out: np.ndarray  # h = act(a), or y = softmax(a) for the output layer
+    nudge_out: np.ndarray
+    nudge: np.ndarray
+    weight_grad: np.ndarray
+    bias_grad: np.ndarray
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.affine.W.data
+
+    @property
+    def bias(self) -> np.ndarray:
+        return self.affine.b.data
+
+
+@dataclass(frozen=True)
+class Wishes:
+    """Every layer's wishes for a batch of examples (one example is a batch of one)."""
+
+    labels: np.ndarray  # (N,) class indices
+    layers: tuple[LayerWishes, ...]
+    loss: float  # the mean softmax-with-loss over the examples
+
+    @property
+    def images(self) -> np.ndarray:
+        return self.layers[0].inputs
+
+    @property
+    def probs(self) -> np.ndarray:
+        return self.layers[-1].out
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probs.argmax(axis=1)
+
+    @property
+    def side(self) -> int | None:
+        """The input's side if it is a square image (28 for MNIST), else None."""
+        return square_side(self.images.shape[1])
+
+    def example_losses(self) -> np.ndarray:
+        """Each example's own cross-entropy, −log y_t."""
+        return -np.log(self.probs[np.arange(len(self.labels)), self.labels])
+
+
+def square_side(n: int) -> int | None:
+    side = math.isqrt(n)
+    return side if side * side == n else None
+
+
+def mlp_layers(net: Any) -> list[Layer]:
+    """The net's Affine layers, each with the activation module after it (None after the last).
+
+    Accepts an `nn.MLP`, an `nn.TwoLayerNet` or any `nn.Sequential` of Affine layers with ReLU or
+    Sigmoid between them; anything else is refused with a TypeError that names the layer at fault.
+    """
+    if type(net).__module__.endswith("nn.manual"):
+        raise TypeError(
+            f"network view: nn.manual.{type(net).__name__} computes its gradients by hand, off the engine's graph; "
+            "use nn.TwoLayerNet (same constructor; copy the weights with net.params[name] = other.params[name])"
+        )
+    if not isinstance(net, Sequential):
+        kind = type(net).__name__
+        what = f"{kind} is one layer" if isinstance(net, Module) else kind
+        raise TypeError(f"network view: not an MLP: {what}; pass an nn.MLP, an nn.TwoLayerNet or an nn.Sequential")
+    modules = list(net)
+    if not modules:
+        raise TypeError("network view: the Sequential has no layers")
+    layers: list[Layer] = []
+    for i, module in enumerate(modules):
+        name = type(module).__name__
+        if i % 2 == 1:  # between two Affine layers
+            if not isinstance(module, ACTIVATIONS):
+                expected = " or ".join(kind.__name__ for kind in ACTIVATIONS)
+                raise TypeError(f"network view: layer {i} is {name}, where an activation ({expected}) must be")
+            layers[-1] = (layers[-1][0], module)
+            continue
+        if not isinstance(module, Affine):
+            raise TypeError(f"network view: layer {i} is {name}, where an Affine layer must be "
+                            "(Affine, activation, Affine, ...)")
+        if layers and module.W.shape[0] != layers[-1][0].W.shape[1]:
+            raise TypeError(f"network view: layer {i} takes {module.W.shape[0]} inputs, but the layer before "
+                            f"gives {layers[-1][0].W.shape[1]}")
+        layers.append((module, None))
+    if layers[-1][1] is not None:
+        raise TypeError(f"network view: the net ends with {type(modules[-1]).__name__}; the last layer must be "
+                        "Affine (its outputs go to softmax-with-loss)")
+    outputs = layers[-1][0].W.shape[1]
+    if outputs < 2:
+        raise TypeError(f"network view: the net has only {outputs} output; softmax-with-loss needs 2 classes or more")
+    return layers
+
+
+def is_untrained(net: Any) -> bool:
+    """True if no bias has ever moved: the layers start with zero biases, and one gradient step changes them."""
+    return all(not affine.b.data.any() for affine, _ in mlp_layers(net))
+
+
+def explain(net: Any, x: Any, t: Any) -> Wishes:
+    """Forward ``x`` through ``net``, backpropagate softmax-with-loss against ``t``, keep every layer's wishes.
+
+    ``x`` is one image (``(n,)`` or square ``(s, s)``) or a batch (``(N, n)`` or ``(N, s, s)``);
+    ``t`` a class index or one per image. The parameters' ``.grad`` are left untouched.
+    """
+    layers = mlp_layers(net)
+    first = layers[0][0].W
+    images = _images(x, first.shape[0], first.dtype)
+    labels = _labels(t, len(images), layers[-1][0].W.shape[1])
+    h = Tensor(images, dtype=first.dtype)  # a constant: nothing is computed for the pixels' gradient
+    wanted = []  # per layer: its pre-activation a, its output h, W and b
+    for affine, activation in layers:
+        a = affine(h)
+        h = activation(a) if activation else a
+        wanted += [a, h, affine.W, affine.b]
+    loss = softmax_cross_entropy(h, labels)
+    grads = grad(loss, wanted)
+    with no_grad():
+        probs = softmax(h).data
+    # The mean loss weighs each row by 1/N and rows do not interact, so example i's own gradient
+    # at its activations is N times its row of the mean's gradient. (+ 0.0 turns −0 into 0 for the labels.)
+    scale = -float(len(images))
+    explained, inputs = [], images
+    for i, (affine, activation) in enumerate(layers):
+        a, h = wanted[4 * i], wanted[4 * i + 1]
+        d_a, d_h, d_w, d_b = grads[4 * i:4 * i + 4]
+        explained.append(LayerWishes(
+            affine=affine,
+            activation=type(activation).__name__ if activation else None,
+            inputs=inputs,
+            pre=a.data,
+            out=h.data if activation else probs,
+            nudge_out=scale * d_h + 0.0,
+            nudge=scale * d_a + 0.0,
+            weight_grad=d_w,
+            bias_grad=d_b,
+        ))
+        inputs = h.data
+    return Wishes(labels=labels, layers=tuple(explained), loss=loss.item())
+
+
+def _images(x: Any, n_in: int, dtype: np.dtype) -> np.ndarray:
+    """``x`` as rows of ``n_in`` finite numbers in the net's dtype, or a ValueError saying what is wrong."""
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"network view: images must be numbers, got dtype {array.dtype}")
+    side = square_side(n_in)
+    expected = f"the net's first layer takes {n_in}" + (f" (a {side}×{side} image)" if side else "")
+    shape = array.shape
+    if shape == (n_in,) or (side and shape == (side, side)):
+        rows = array.reshape(1, n_in)
+    elif (array.ndim == 2 and shape[1] == n_in) or (side and array.ndim == 3 and shape[1:] == (side, side)):
+        rows = array.reshape(shape[0], n_in)
+    elif array.ndim == 1:
+        raise ValueError(f"network view: the image has {array.size} values; {expected}")
+    elif array.ndim in (2, 3):
+        raise ValueError(f"network view: {shape[0]} images of shape {shape[1:]}; {expected}")
+    else:
+        raise ValueError(f"network view: image shape {shape}: give one image or a batch of them; {expected}")
+    if len(rows) == 0:
+        raise ValueError("network view: no images")
+    if not np.isfinite(rows).all():
+        raise ValueError("network view: the image has values that are not finite (nan or inf)")
+    return rows.astype(dtype, copy=False)
+
+
+def _labels(t: Any, count: int, classes: int) -> np.ndarray:
+    """``t`` as ``count`` class indices in 0..classes-1, or a ValueError naming the bad one."""
+    labels = np.asarray(t)
+    if labels.dtype.kind not in "iu":
+        shown = labels.item() if labels.ndim == 0 else labels.dtype
+        raise ValueError(f"network view: a label must be an integer class index, got {shown!r}")
+    labels = labels.reshape(-1).astype(np.intp)
+    if len(labels) != count:
+        raise ValueError(f"network view: {count} images need {count} labels, got {len(labels)}")
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise ValueError(f"network view: label {bad[0]} is out of range: the net has {classes} outputs "
+                         f"(0–{classes - 1})")
+    return labels
