@@ -5,6 +5,8 @@ activations and each example's desired nudges ``−∂L/∂a``; the drawing func
 numbers.
 """
 
+from scratchgrad.viz.network.draw import network, ranking
+from scratchgrad.viz.network.style import save
 from scratchgrad.viz.network.wishes import LayerWishes, Wishes, explain, is_untrained, mlp_layers
 
-__all__ = ["LayerWishes", "Wishes", "explain", "is_untrained", "mlp_layers"]
+__all__ = ["LayerWishes", "Wishes", "explain", "is_untrained", "mlp_layers", "network", "ranking", "save"]
