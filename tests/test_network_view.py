@@ -223,3 +223,23 @@ def test_hidden_bars_are_rectangles_on_one_zero_line():
 
 def test_viz_exports_network():
     assert viz.network is network  # viz.network(net, x, t), as the issue spells it
+
+
+def test_neurons_draws_each_first_layer_column_before_and_after():
+    from scratchgrad.viz.network import neurons
+
+    net = nn.TwoLayerNet(16, 6, 4, rng=0)
+    initial = net.state_dict()
+    untrained_fig = neurons(net, lang="en")
+    assert any("UNTRAINED" in a.get_text() for a in untrained_fig.findobj(Text))
+    net.params["W1"] = net.params["W1"] + 1.0
+    net.params["b1"] = np.ones(6)
+    fig = neurons(net, initial, lang="en")
+    pictures = [ax.images[0].get_array() for ax in fig.axes if ax.images]
+    assert len(pictures) == 12  # six neurons, before and after
+    for j in range(6):
+        np.testing.assert_array_equal(pictures[j], initial["layers.0.W"][:, j].reshape(4, 4))
+        np.testing.assert_array_equal(pictures[6 + j], net.params["W1"][:, j].reshape(4, 4))
+    assert not any("UNTRAINED" in a.get_text() for a in fig.findobj(Text))
+    with pytest.raises(ValueError, match="not a square image"):
+        neurons(nn.MLP([10, 4, 3], rng=0))

@@ -6,7 +6,9 @@ numbers.
 """
 
 from scratchgrad.viz.network.draw import network, ranking
+from scratchgrad.viz.network.neurons import neurons
 from scratchgrad.viz.network.style import save
 from scratchgrad.viz.network.wishes import LayerWishes, Wishes, explain, is_untrained, mlp_layers
 
-__all__ = ["LayerWishes", "Wishes", "explain", "is_untrained", "mlp_layers", "network", "ranking", "save"]
+__all__ = ["LayerWishes", "Wishes", "explain", "is_untrained", "mlp_layers", "network", "neurons", "ranking",
+           "save"]

@@ -19,7 +19,13 @@ from matplotlib.patches import Circle, Rectangle
 
 from scratchgrad.viz.format import number
 from scratchgrad.viz.network import style
-from scratchgrad.viz.network.wishes import LayerWishes, Wishes, explain, is_untrained, mlp_layers
+from scratchgrad.viz.network.wishes import (
+    LayerWishes,
+    Wishes,
+    explain,
+    initial_first_weights,
+    is_untrained,
+)
 
 EDGES = ("weight", "grad")
 MAX_TOP_K = 20
@@ -117,7 +123,7 @@ def network(
         raise ValueError(f"network view: network() draws one image, got {len(wishes.labels)}; "
                          "use viz.network.batch() for a mini-batch")
     _check_drawable(wishes)
-    before = _initial_first_weights(net, initial)
+    before = initial_first_weights(net, initial)
     text = TEXT[lang]
     with style.fonts(lang):
         fig = style.slide()
@@ -144,20 +150,6 @@ def _check_drawable(wishes: Wishes) -> None:
     outputs = wishes.probs.shape[1]
     if outputs > MAX_OUTPUTS:
         raise ValueError(f"network view: {outputs} outputs; the view draws at most {MAX_OUTPUTS}")
-
-
-def _initial_first_weights(net: Any, initial: Mapping[str, np.ndarray] | None) -> np.ndarray | None:
-    """The first layer's W in ``initial`` (a state_dict of ``net``), checked, or None."""
-    if initial is None:
-        return None
-    first = mlp_layers(net)[0][0].W
-    name = next(name for name, p in net.named_parameters() if p is first)
-    if name not in initial:
-        raise ValueError(f"network view: initial has no {name!r}; pass the net's state_dict() from before training")
-    weights = np.asarray(initial[name])
-    if weights.shape != first.shape:
-        raise ValueError(f"network view: initial[{name!r}] has shape {weights.shape}, the net's {first.shape}")
-    return weights
 
 
 def _title(fig: Figure, wishes: Wishes, text: dict[str, str], index: int | None, note: str | None,

@@ -10,6 +10,7 @@ training differentiates, read off its intermediate nodes.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +134,20 @@ def mlp_layers(net: Any) -> list[Layer]:
 def is_untrained(net: Any) -> bool:
     """True if no bias has ever moved: the layers start with zero biases, and one gradient step changes them."""
     return all(not affine.b.data.any() for affine, _ in mlp_layers(net))
+
+
+def initial_first_weights(net: Any, initial: Mapping[str, np.ndarray] | None) -> np.ndarray | None:
+    """The first layer's W in ``initial`` (a state_dict of ``net``), checked, or None."""
+    if initial is None:
+        return None
+    first = mlp_layers(net)[0][0].W
+    name = next(name for name, p in net.named_parameters() if p is first)
+    if name not in initial:
+        raise ValueError(f"network view: initial has no {name!r}; pass the net's state_dict() from before training")
+    weights = np.asarray(initial[name])
+    if weights.shape != first.shape:
+        raise ValueError(f"network view: initial[{name!r}] has shape {weights.shape}, the net's {first.shape}")
+    return weights
 
 
 def explain(net: Any, x: Any, t: Any) -> Wishes:
