@@ -5,10 +5,31 @@ activations and each example's desired nudges ``−∂L/∂a``; the drawing func
 numbers.
 """
 
+from scratchgrad.viz.network.batch import batch
 from scratchgrad.viz.network.draw import network, ranking
 from scratchgrad.viz.network.neurons import neurons
 from scratchgrad.viz.network.style import save
-from scratchgrad.viz.network.wishes import LayerWishes, Wishes, explain, is_untrained, mlp_layers
+from scratchgrad.viz.network.wishes import (
+    AverageCheck,
+    LayerWishes,
+    Wishes,
+    average_check,
+    explain,
+    is_untrained,
+    mlp_layers,
+)
 
-__all__ = ["LayerWishes", "Wishes", "explain", "is_untrained", "mlp_layers", "network", "neurons", "ranking",
-           "save"]
+__all__ = [
+    "AverageCheck",
+    "LayerWishes",
+    "Wishes",
+    "average_check",
+    "batch",
+    "explain",
+    "is_untrained",
+    "mlp_layers",
+    "network",
+    "neurons",
+    "ranking",
+    "save",
+]

@@ -192,6 +192,36 @@ def explain(net: Any, x: Any, t: Any) -> Wishes:
     return Wishes(labels=labels, layers=tuple(explained), loss=loss.item())
 
 
+@dataclass(frozen=True)
+class AverageCheck:
+    """How far the average of per-example gradients is from the gradient of the averaged loss, for one array."""
+
+    name: str  # "W1", "b1", ... or "mean wish 1" (the examples' mean nudge at layer 1 against −∂L̄/∂b1)
+    max_diff: float
+    scale: float  # max |∂L̄/∂θ|: what the difference is small against
+
+
+def average_check(net: Any, x: Any, t: Any) -> list[AverageCheck]:
+    """Backpropagate each example alone, average, and compare with one backward pass of the mean loss.
+
+    Training follows ∂L̄/∂θ of L̄ = mean L_i; by linearity it is the mean of the per-example
+    ∂L_i/∂θ. The biases' gradient is also the batch's mean wish (−∂L̄/∂b = mean_i −∂L_i/∂a_i).
+    """
+    batch = explain(net, x, t)
+    alone = [explain(net, image, label) for image, label in zip(batch.images, batch.labels, strict=True)]
+    checks = []
+    for i, layer in enumerate(batch.layers):
+        for name, ours, per_example in [
+            (f"W{i + 1}", layer.weight_grad, [a.layers[i].weight_grad for a in alone]),
+            (f"b{i + 1}", layer.bias_grad, [a.layers[i].bias_grad for a in alone]),
+        ]:
+            diff = np.abs(np.mean(per_example, axis=0) - ours).max()
+            checks.append(AverageCheck(name, float(diff), float(np.abs(ours).max())))
+        diff = np.abs(layer.nudge.mean(axis=0) + layer.bias_grad).max()
+        checks.append(AverageCheck(f"mean wish {i + 1}", float(diff), float(np.abs(layer.bias_grad).max())))
+    return checks
+
+
 def _images(x: Any, n_in: int, dtype: np.dtype) -> np.ndarray:
     """``x`` as rows of ``n_in`` finite numbers in the net's dtype, or a ValueError saying what is wrong."""
     array = np.asarray(x)
