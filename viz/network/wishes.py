@@ -158,8 +158,8 @@ def explain(net: Any, x: Any, t: Any) -> Wishes:
     """
     layers = mlp_layers(net)
     first = layers[0][0].W
-    images = _images(x, first.shape[0], first.dtype)
-    labels = _labels(t, len(images), layers[-1][0].W.shape[1])
+    images = as_images(x, first.shape[0], first.dtype)
+    labels = as_labels(t, len(images), layers[-1][0].W.shape[1])
     h = Tensor(images, dtype=first.dtype)  # a constant: nothing is computed for the pixels' gradient
     wanted = []  # per layer: its pre-activation a, its output h, W and b
     for affine, activation in layers:
@@ -222,7 +222,7 @@ def average_check(net: Any, x: Any, t: Any) -> list[AverageCheck]:
     return checks
 
 
-def _images(x: Any, n_in: int, dtype: np.dtype) -> np.ndarray:
+def as_images(x: Any, n_in: int, dtype: np.dtype) -> np.ndarray:
     """``x`` as rows of ``n_in`` finite numbers in the net's dtype, or a ValueError saying what is wrong."""
     array = np.asarray(x)
     if array.dtype.kind not in "biuf":
@@ -247,7 +247,7 @@ def _images(x: Any, n_in: int, dtype: np.dtype) -> np.ndarray:
     return rows.astype(dtype, copy=False)
 
 
-def _labels(t: Any, count: int, classes: int) -> np.ndarray:
+def as_labels(t: Any, count: int, classes: int) -> np.ndarray:
     """``t`` as ``count`` class indices in 0..classes-1, or a ValueError naming the bad one."""
     labels = np.asarray(t)
     if labels.dtype.kind not in "iu":
