@@ -58,7 +58,7 @@ TEXT = {
         "median": "typical |∂L/∂θ| (the median of the nonzero ones) = {median};\n"
                   "{zeros:,} of {total:,} derivatives are exactly 0",
         "zero_reason": "(black pixels, neurons that are off)",
-        "moves": "Changing {name} moves the cost {ratio} times as much\nas changing the typical weight.",
+        "moves": "Changing {name} moves the cost {ratio} times as much\nas changing the typical parameter.",
         "top": "Incoming weights W1[:, j] of the\n{n} hidden neurons that want most",
         "after": "now", "before": "before\ntraining",
         "legend_weight": "edges: the {k} largest |w| into each neuron (blue +, red −; width ∝ |w|)",
@@ -82,7 +82,7 @@ TEXT = {
         "times": "× 보통",
         "median": "보통의 |∂L/∂θ| (0이 아닌 값의 중앙값) = {median};\n미분 {total:,}개 중 {zeros:,}개는 정확히 0",
         "zero_reason": "(검은 픽셀, 꺼진 뉴런)",
-        "moves": "{name}을(를) 바꾸면 손실이 보통 가중치보다\n{ratio}배 더 움직인다.",
+        "moves": "{name}을(를) 바꾸면 손실이 보통 매개변수보다\n{ratio}배 더 움직인다.",
         "top": "가장 많이 바라는 은닉 뉴런 {n}개의\n입력 가중치 W1[:, j]",
         "after": "현재", "before": "학습 전",
         "legend_weight": "선: 각 뉴런으로 들어오는 |w| 상위 {k}개 (파랑 +, 빨강 −; 굵기 ∝ |w|)",
