@@ -65,7 +65,8 @@ TEXT = {
         "legend_grad": "edges: the {k} largest |∂L/∂w| into each neuron, coloured by −∂L/∂w, the change this image "
                        "wants (blue: up, red: down)",
         "legend_bars": "bars: the wish −∂L/∂a for each neuron's input a (filled: after {act}'s derivative; outline: "
-                       "−∂L/∂h, before it). Circle shade: activation. Ring: the target.",
+                       "−∂L/∂h, before it)",
+        "legend_circles": "circles: shade = activation h (outputs: y); the ring marks the target t",
     },
     "ko": {
         "title": "이미지 한 장이 네트워크에 바라는 것",
@@ -89,7 +90,8 @@ TEXT = {
         "legend_grad": "선: 각 뉴런으로 들어오는 |∂L/∂w| 상위 {k}개, 색은 −∂L/∂w: 이 이미지가 바라는 변화 "
                        "(파랑: 증가, 빨강: 감소)",
         "legend_bars": "막대: 각 뉴런의 입력 a에 대한 바람 −∂L/∂a (채움: {act}의 미분을 거친 뒤, 테두리: 거치기 전 "
-                       "−∂L/∂h). 원의 명암: 활성값. 고리: 정답.",
+                       "−∂L/∂h)",
+        "legend_circles": "원: 명암 = 활성값 h (출력은 y); 굵은 고리는 정답 t",
     },
 }
 
@@ -135,8 +137,10 @@ def network(
         _ranked(fig, wishes, text)
         _top_neurons(fig, wishes, before, text)
         activation = wishes.layers[0].activation
-        fig.text(0.01, 0.045, text[f"legend_{edges}"].format(k=top_k), fontsize=11, color=style.MUTED)
-        fig.text(0.01, 0.018, text["legend_bars"].format(act=activation), fontsize=11, color=style.MUTED)
+        legend = [text[f"legend_{edges}"].format(k=top_k), text["legend_bars"].format(act=activation),
+                  text["legend_circles"]]
+        for i, line in enumerate(legend):
+            fig.text(0.01, 0.062 - 0.024 * i, line, fontsize=11, color=style.MUTED, va="center")
     return fig
 
 
@@ -171,11 +175,13 @@ def _title(fig: Figure, wishes: Wishes, text: dict[str, str], index: int | None,
 
 
 def _draw_net(ax: Axes, wishes: Wishes, edges: str, top_k: int, text: dict[str, str]) -> None:
+    # Patches go in with add_artist, not add_patch: the limits are fixed, and add_patch's
+    # autoscaling bookkeeping was a third of the time to build the figure.
     side = wishes.side
     left, bottom, size = IMAGE
     ax.imshow(wishes.images[0].reshape(side, side), cmap=style.ACTIVITY, extent=(left, left + size, bottom,
               bottom + size), interpolation="nearest", zorder=2)
-    ax.add_patch(Rectangle((left, bottom), size, size, fill=False, linewidth=0.8, edgecolor="0.5", zorder=3))
+    ax.add_artist(Rectangle((left, bottom), size, size, fill=False, linewidth=0.8, edgecolor="0.5", zorder=3))
     ax.text(left + size / 2, bottom + size + 0.15, text["input"].format(side=side), ha="center", fontsize=12)
     pixel = size / side
     rows, cols = np.divmod(np.arange(side * side), side)
@@ -261,12 +267,12 @@ def _hidden_column(ax: Axes, layer: LayerWishes, number_: int, shown: np.ndarray
     scale = half / (float(max(np.abs(wish_out).max(), np.abs(wish).max())) or 1.0)
     bar = 0.7 * (ys[0] - ys[1]) if len(ys) > 1 else 0.1
     for j, y, a, w_out, w in zip(shown, ys, activity, wish_out, wish, strict=True):
-        ax.add_patch(Circle((x, y), radius, facecolor=style.ACTIVITY(0.1 + 0.9 * a / top), edgecolor="0.3",
+        ax.add_artist(Circle((x, y), radius, facecolor=style.ACTIVITY(0.1 + 0.9 * a / top), edgecolor="0.3",
                             linewidth=0.5, zorder=3))
         ax.text(x - radius - 0.04, y, str(j), ha="right", va="center", fontsize=6.5, color=style.MUTED, zorder=4)
-        ax.add_patch(Rectangle((zero, y - bar / 2), w_out * scale, bar, fill=False, linewidth=0.6,
+        ax.add_artist(Rectangle((zero, y - bar / 2), w_out * scale, bar, fill=False, linewidth=0.6,
                                edgecolor=style.signed_colour(w_out), zorder=3, gid=f"nudge_out:{number_}:{j}"))
-        ax.add_patch(Rectangle((zero, y - bar / 2), w * scale, bar, facecolor=style.signed_colour(w),
+        ax.add_artist(Rectangle((zero, y - bar / 2), w * scale, bar, facecolor=style.signed_colour(w),
                                linewidth=0, zorder=3, gid=f"nudge:{number_}:{j}"))
 
 
@@ -280,13 +286,13 @@ def _output_column(ax: Axes, layer: LayerWishes, label: int, ys: np.ndarray, tex
     ax.plot([OUTPUT_BAR_ZERO] * 2, [ys[-1] - 0.25, ys[0] + 0.25], color="0.6", linewidth=0.6, zorder=2)
     for k, (y, p, w) in enumerate(zip(ys, probs, wish, strict=True)):
         target = k == label
-        ax.add_patch(Circle((OUTPUT_X, y), OUTPUT_R, facecolor=style.ACTIVITY(0.05 + 0.95 * p),
+        ax.add_artist(Circle((OUTPUT_X, y), OUTPUT_R, facecolor=style.ACTIVITY(0.05 + 0.95 * p),
                             edgecolor="black" if target else "0.3", linewidth=3 if target else 0.6, zorder=3))
         ax.text(OUTPUT_X, y, str(k), ha="center", va="center", fontsize=12, weight="bold",
                 color="white" if p > 0.5 else "black", zorder=4)
         ax.text(OUTPUT_X + OUTPUT_R + 0.08, y, f"{p:.4f}", va="center", fontsize=11,
                 weight="bold" if target else "normal", gid=f"y:{k}")
-        ax.add_patch(Rectangle((OUTPUT_BAR_ZERO, y - 0.15), w * scale, 0.3,
+        ax.add_artist(Rectangle((OUTPUT_BAR_ZERO, y - 0.15), w * scale, 0.3,
                                facecolor=style.signed_colour(w), linewidth=0, zorder=3, gid=f"wish:{k}"))
         ax.text(OUTPUT_BAR_ZERO + OUTPUT_BAR_HALF + 0.07, y, _signed(w), va="center", fontsize=11,
                 color=style.signed_colour(w), gid=f"wish_text:{k}")
@@ -381,19 +387,24 @@ def _top_neurons(fig: Figure, wishes: Wishes, before: np.ndarray | None, text: d
         return
     fig.text(RIGHT, 0.375, text["top"].format(n=len(strongest)), fontsize=12, weight="bold", va="top")
     rows = [("after", first.weight)] + ([("before", before)] if before is not None else [])
-    width, gap = 0.046, 0.008  # of the figure's width
-    height = width * style.SLIDE[0] / style.SLIDE[1]
+    # one axes in inches for all the pictures: an axes per picture would cost ~30 ms each to make and draw
+    fig_w, fig_h = style.SLIDE
+    left, bottom, width, height = (RIGHT + 0.05) * fig_w, 0.4, (0.995 - RIGHT - 0.05) * fig_w, 0.24 * fig_h
+    ax = fig.add_axes((left / fig_w, bottom / fig_h, width / fig_w, height / fig_h))
+    ax.set(xlim=(0, width), ylim=(0, height), aspect="equal")
+    ax.set_axis_off()
+    size, step = 0.74, 0.86  # inches
     for r, (key, weights) in enumerate(rows):
-        y = 0.315 - (r + 1) * (height + 0.045)
-        fig.text(RIGHT, y + height / 2, text[key], fontsize=10, va="center", color=style.MUTED)
+        y = height - 0.3 - size - r * (size + 0.5)
+        fig.text(RIGHT, (bottom + y + size / 2) / fig_h, text[key], fontsize=10, va="center", color=style.MUTED)
         for c, j in enumerate(strongest):
-            ax = fig.add_axes((RIGHT + 0.05 + c * (width + gap), y, width, height))
+            x = c * step
             w = weights[:, j].reshape(side, side)
             top = float(np.abs(w).max()) or 1.0
-            ax.imshow(w, cmap=style.SIGNED, vmin=-top, vmax=top, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.imshow(w, cmap=style.SIGNED, vmin=-top, vmax=top, interpolation="nearest",
+                      extent=(x, x + size, y, y + size))
+            ax.add_artist(Rectangle((x, y), size, size, fill=False, linewidth=0.6, edgecolor="0.3"))
             if r == 0:
-                ax.set_title(f"h{j}", fontsize=10, pad=2)
-                ax.set_xlabel(_signed(float(f"{first.nudge[0, j]:.2g}")), fontsize=9, labelpad=2,
-                              color=style.signed_colour(first.nudge[0, j]))
+                ax.text(x + size / 2, y + size + 0.05, f"h{j}", ha="center", fontsize=10)
+                ax.text(x + size / 2, y - 0.05, _signed(float(f"{first.nudge[0, j]:.2g}")), ha="center", va="top",
+                        fontsize=9, color=style.signed_colour(first.nudge[0, j]))

@@ -67,8 +67,9 @@ def save(fig: Figure, out: Path, name: str) -> list[Path]:
     level = font_log.level
     font_log.setLevel(logging.ERROR)
     try:
-        for path in paths:
-            fig.savefig(path, dpi=DPI)
+        # zlib level 1: PNG encoding took a fifth of a view's time at the default 6, for a file ~10% smaller
+        fig.savefig(paths[0], dpi=DPI, pil_kwargs={"compress_level": 1})
+        fig.savefig(paths[1], dpi=DPI)
     finally:
         font_log.setLevel(level)
     return paths
