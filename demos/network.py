@@ -8,7 +8,9 @@ demo stays quick), then writes to ``--out``, each as PNG and SVG:
   gets right and the first it gets wrong), and ``network-<i>-untrained.*`` for the net before training;
 * ``neurons.*`` — every hidden neuron's incoming weights, before and after training;
 * ``batch.*`` — a mini-batch of ten test images, each one's wishes and their average;
-* ``descent.*`` — full-batch GD against SGD (batches 1, 10, 100), measured on a 2-D slice.
+* ``descent.*`` — full-batch GD against SGD (batches 1, 10, 100), measured on a 2-D slice;
+* ``page.html`` — one self-contained page to click through 20 test images and step through
+  snapshots of the training (iterations 0, 10, 30, 100, ...) and watch the wishes shrink.
 
 The views are computed on a float64 copy of the trained net (so the checks print float64
 rounding); training and the GD/SGD runs use float32, as training does.
@@ -30,13 +32,14 @@ from scratchgrad.demos import train_mnist
 from scratchgrad.demos.blas import use_blas_threads
 from scratchgrad.nn.data import FILES, cache_dir
 from scratchgrad.viz import network as view
-from scratchgrad.viz.network import batch, descent_figure, gd_vs_sgd, neurons, save
+from scratchgrad.viz.network import batch, descent_figure, gd_vs_sgd, neurons, page, save
 from scratchgrad.viz.network.draw import EDGES, MAX_TOP_K
 from scratchgrad.viz.network.style import LANGUAGES
 
 PROG = "python -m scratchgrad.demos.network"
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 BATCH = 10  # test images in the mini-batch view
+PAGE_IMAGES = 20  # test images on the HTML page
 PROBLEM = 10_000  # training images in the GD/SGD problem
 
 NOTE = {
@@ -109,7 +112,11 @@ def main(argv: list[str] | None = None) -> list[Path]:
     net = train_mnist.make_net("autograd", 50, "float32", rng)
     start = net.state_dict()
     print(f"network view: training 784-50-10 for {args.iters:,} SGD iterations ...")
-    train_mnist.train(net, "sgd", None, data, args.iters, 100, rng, verbose=False)
+    snapshots = [(0, start)]
+    for done in _snapshot_iterations(args.iters):
+        # the book's loop in pieces (the same rng draws the same batches as one run would), to keep snapshots
+        train_mnist.train(net, "sgd", None, data, done - snapshots[-1][0], 100, rng, verbose=False)
+        snapshots.append((done, net.state_dict()))
     accuracy = net.accuracy(x_test, t_test)
     before, after = (_float64(state) for state in (start, net.state_dict()))
     note = NOTE[args.lang].format(iters=args.iters, acc=accuracy)
@@ -124,6 +131,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
     written += save(fig, args.out, f"network-{indices[0]}-untrained")
     written += save(neurons(after, start, lang=args.lang, note=note), args.out, "neurons")
     written += save(batch(after, x_test[:BATCH], t_test[:BATCH], lang=args.lang, note=note), args.out, "batch")
+    written.append(page(after, snapshots, x_test[:PAGE_IMAGES], t_test[:PAGE_IMAGES], args.out / "page.html",
+                        lang=args.lang, note=note))
     lines = [f"test accuracy {accuracy:.4f}; drew test images {', '.join(map(str, indices))}"]
     if not args.no_descent:
         size = min(PROBLEM, len(x_train))
@@ -138,8 +147,14 @@ def main(argv: list[str] | None = None) -> list[Path]:
             lines.append(f"{name}: {len(run.path) - 1} steps in {run.seconds[-1]:.2f} s; reached GD's final loss "
                          f"{target:.3f} " + (f"after {reached * 1e3:.1f} ms" if reached is not None else "never"))
     print("\n".join(lines))
-    print("wrote " + ", ".join(str(path) for path in written if path.suffix == ".png") + " (and .svg)")
+    print("wrote " + ", ".join(str(path) for path in written if path.suffix in (".png", ".html")) + " (and .svg)")
     return written
+
+
+def _snapshot_iterations(iters: int) -> list[int]:
+    """10, 30, 100, 300, 1000, 3000, ... up to ``iters``, and ``iters`` itself."""
+    marks = [m for m in (10 ** (k // 2) * (1 if k % 2 == 0 else 3) for k in range(2, 20)) if m < iters]
+    return [*marks, iters]
 
 
 def _float64(state: dict[str, np.ndarray]) -> nn.TwoLayerNet:

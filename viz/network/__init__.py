@@ -13,6 +13,7 @@ from scratchgrad.viz.network.batch import batch
 from scratchgrad.viz.network.descent import gd_vs_sgd
 from scratchgrad.viz.network.draw import network, ranking
 from scratchgrad.viz.network.neurons import neurons
+from scratchgrad.viz.network.page import page
 from scratchgrad.viz.network.paths import descent_figure
 from scratchgrad.viz.network.style import save
 from scratchgrad.viz.network.wishes import (
@@ -38,6 +39,7 @@ __all__ = [
     "mlp_layers",
     "network",
     "neurons",
+    "page",
     "ranking",
     "save",
 ]

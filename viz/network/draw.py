@@ -250,7 +250,7 @@ def _edges(ax: Axes, layer: LayerWishes, edges: str, top_k: int, sources: tuple,
                          np.column_stack([np.full(len(dst), x_end), y_end[dst]])], axis=1)
     widths = 0.3 + 2.7 * np.abs(picked) / np.abs(picked).max()
     ax.add_collection(LineCollection(segments, colors=style.signed_colour(picked), linewidths=widths, alpha=0.6,
-                                     zorder=1, gid=f"edges:{layer.affine.W.shape}"))
+                                     zorder=1, gid=f"edges:{layer.weight.shape}"))
 
 
 def _hidden_column(ax: Axes, layer: LayerWishes, number_: int, shown: np.ndarray, x: float, ys: np.ndarray,

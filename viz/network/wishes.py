@@ -34,23 +34,16 @@ class LayerWishes:
     ``bias_grad`` are the gradients of the *mean* loss over the examples, the one training follows.
     """
 
-    affine: Affine
     activation: str | None  # "ReLU", "Sigmoid", or None for the output layer
     inputs: np.ndarray  # h_prev (N, n_in): the images for the first layer
     pre: np.ndarray  # a (N, n_out)
     out: np.ndarray  # h = act(a), or y = softmax(a) for the output layer
     nudge_out: np.ndarray
     nudge: np.ndarray
+    weight: np.ndarray  # W and b as they were: copies, so later training does not change what was explained
+    bias: np.ndarray
     weight_grad: np.ndarray
     bias_grad: np.ndarray
-
-    @property
-    def weight(self) -> np.ndarray:
-        return self.affine.W.data
-
-    @property
-    def bias(self) -> np.ndarray:
-        return self.affine.b.data
 
 
 @dataclass(frozen=True)
@@ -178,13 +171,14 @@ def explain(net: Any, x: Any, t: Any) -> Wishes:
         a, h = wanted[4 * i], wanted[4 * i + 1]
         d_a, d_h, d_w, d_b = grads[4 * i:4 * i + 4]
         explained.append(LayerWishes(
-            affine=affine,
             activation=type(activation).__name__ if activation else None,
             inputs=inputs,
             pre=a.data,
             out=h.data if activation else probs,
             nudge_out=scale * d_h + 0.0,
             nudge=scale * d_a + 0.0,
+            weight=affine.W.data.copy(),
+            bias=affine.b.data.copy(),
             weight_grad=d_w,
             bias_grad=d_b,
         ))
