@@ -140,12 +140,12 @@ def main(argv: list[str] | None = None) -> list[Path]:
         descent = gd_vs_sgd(net, x_train[:size], t_train[:size], start, net.state_dict(), batch_sizes=batch_sizes,
                             seconds=args.descent_seconds, seed=args.seed)
         written += save(descent_figure(descent, lang=args.lang), args.out, "descent")
-        target = float(descent.runs[0].losses[-1])
         for run in descent.runs:
             name = "GD" if run.full else f"SGD batch {run.batch_size}"
-            reached = run.time_to(target)
-            lines.append(f"{name}: {len(run.path) - 1} steps in {run.seconds[-1]:.2f} s; reached GD's final loss "
-                         f"{target:.3f} " + (f"after {reached * 1e3:.1f} ms" if reached is not None else "never"))
+            reached = run.time_to(descent.target)
+            lines.append(f"{name}: {len(run.path) - 1} steps in {run.seconds[-1]:.2f} s, ending at loss "
+                         f"{run.losses[-1]:.3f}; within 5% of the best ({descent.target:.3f}) "
+                         + (f"after {reached * 1e3:.1f} ms" if reached is not None else "never"))
     print("\n".join(lines))
     print("wrote " + ", ".join(str(path) for path in written if path.suffix in (".png", ".html")) + " (and .svg)")
     return written

@@ -202,3 +202,12 @@ def test_bad_images_and_labels_are_refused_by_name(x, t, message):
     auto, _ = book_pair()
     with pytest.raises(ValueError, match=message):
         explain(auto, x, t)
+
+
+def test_wishes_keep_the_weights_they_were_computed_with():
+    """Training after explain() must not change what was explained (the views draw W from the Wishes)."""
+    auto, _ = book_pair()
+    wishes = explain(auto, images(1)[0], 0)
+    before = wishes.layers[0].weight.copy()
+    auto.params["W1"] = auto.params["W1"] + 1.0
+    np.testing.assert_array_equal(wishes.layers[0].weight, before)
