@@ -243,3 +243,13 @@ def test_neurons_draws_each_first_layer_column_before_and_after():
     assert not any("UNTRAINED" in a.get_text() for a in fig.findobj(Text))
     with pytest.raises(ValueError, match="not a square image"):
         neurons(nn.MLP([10, 4, 3], rng=0))
+
+
+def test_importing_viz_does_not_import_matplotlib():
+    """viz exports network(), but a Graphviz drawing must not pay matplotlib's import (~1 s here)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, scratchgrad.viz; print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"

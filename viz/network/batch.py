@@ -8,14 +8,16 @@ check that averaging per-example gradients gives the batch gradient.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from scratchgrad.viz.format import number
 from scratchgrad.viz.network import style
 from scratchgrad.viz.network.wishes import AverageCheck, Wishes, average_check, explain, is_untrained
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_BATCH = 16
 

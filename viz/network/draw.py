@@ -9,13 +9,9 @@ circles (shade: activation) with its wish bars, the outputs with softmax values 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.patches import Circle, Rectangle
 
 from scratchgrad.viz.format import number
 from scratchgrad.viz.network import style
@@ -26,6 +22,10 @@ from scratchgrad.viz.network.wishes import (
     initial_first_weights,
     is_untrained,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 EDGES = ("weight", "grad")
 MAX_TOP_K = 20
@@ -175,6 +175,8 @@ def _title(fig: Figure, wishes: Wishes, text: dict[str, str], index: int | None,
 
 
 def _draw_net(ax: Axes, wishes: Wishes, edges: str, top_k: int, text: dict[str, str]) -> None:
+    from matplotlib.patches import Rectangle
+
     # Patches go in with add_artist, not add_patch: the limits are fixed, and add_patch's
     # autoscaling bookkeeping was a third of the time to build the figure.
     side = wishes.side
@@ -236,6 +238,8 @@ def _edge_values(layer: LayerWishes, edges: str) -> np.ndarray:
 def _edges(ax: Axes, layer: LayerWishes, edges: str, top_k: int, sources: tuple, targets: np.ndarray,
            x_end: float, y_end: np.ndarray) -> None:
     """The ``top_k`` strongest edges into each drawn neuron, from the drawn sources only; zero ones are left out."""
+    from matplotlib.collections import LineCollection
+
     x_start, y_start, shown_sources = sources
     values = _edge_values(layer, edges)[np.ix_(shown_sources, targets)]  # (sources, targets)
     k = min(top_k, len(shown_sources))
@@ -255,6 +259,8 @@ def _edges(ax: Axes, layer: LayerWishes, edges: str, top_k: int, sources: tuple,
 
 def _hidden_column(ax: Axes, layer: LayerWishes, number_: int, shown: np.ndarray, x: float, ys: np.ndarray,
                    radius: float, half: float, text: dict[str, str]) -> None:
+    from matplotlib.patches import Circle, Rectangle
+
     activity = layer.out[0, shown]
     top = float(np.abs(activity).max()) or 1.0
     n = layer.pre.shape[1]
@@ -267,7 +273,7 @@ def _hidden_column(ax: Axes, layer: LayerWishes, number_: int, shown: np.ndarray
     scale = half / (float(max(np.abs(wish_out).max(), np.abs(wish).max())) or 1.0)
     bar = 0.7 * (ys[0] - ys[1]) if len(ys) > 1 else 0.1
     for j, y, a, w_out, w in zip(shown, ys, activity, wish_out, wish, strict=True):
-        ax.add_artist(Circle((x, y), radius, facecolor=style.ACTIVITY(0.1 + 0.9 * a / top), edgecolor="0.3",
+        ax.add_artist(Circle((x, y), radius, facecolor=style.activity(0.1 + 0.9 * a / top), edgecolor="0.3",
                             linewidth=0.5, zorder=3))
         ax.text(x - radius - 0.04, y, str(j), ha="right", va="center", fontsize=6.5, color=style.MUTED, zorder=4)
         ax.add_artist(Rectangle((zero, y - bar / 2), w_out * scale, bar, fill=False, linewidth=0.6,
@@ -277,6 +283,8 @@ def _hidden_column(ax: Axes, layer: LayerWishes, number_: int, shown: np.ndarray
 
 
 def _output_column(ax: Axes, layer: LayerWishes, label: int, ys: np.ndarray, text: dict[str, str]) -> None:
+    from matplotlib.patches import Circle, Rectangle
+
     probs, wish = layer.out[0], layer.nudge[0]
     top = float(np.abs(wish).max())
     scale = OUTPUT_BAR_HALF / (top or 1.0)  # the numbers beside the bars say how long is how much
@@ -286,7 +294,7 @@ def _output_column(ax: Axes, layer: LayerWishes, label: int, ys: np.ndarray, tex
     ax.plot([OUTPUT_BAR_ZERO] * 2, [ys[-1] - 0.25, ys[0] + 0.25], color="0.6", linewidth=0.6, zorder=2)
     for k, (y, p, w) in enumerate(zip(ys, probs, wish, strict=True)):
         target = k == label
-        ax.add_artist(Circle((OUTPUT_X, y), OUTPUT_R, facecolor=style.ACTIVITY(0.05 + 0.95 * p),
+        ax.add_artist(Circle((OUTPUT_X, y), OUTPUT_R, facecolor=style.activity(0.05 + 0.95 * p),
                             edgecolor="black" if target else "0.3", linewidth=3 if target else 0.6, zorder=3))
         ax.text(OUTPUT_X, y, str(k), ha="center", va="center", fontsize=12, weight="bold",
                 color="white" if p > 0.5 else "black", zorder=4)
@@ -379,6 +387,8 @@ def _ranked(fig: Figure, wishes: Wishes, text: dict[str, str]) -> None:
 
 def _top_neurons(fig: Figure, wishes: Wishes, before: np.ndarray | None, text: dict[str, str]) -> None:
     """Small 28×28 pictures of W1[:, j] for the first-layer neurons with the strongest wishes (and before training)."""
+    from matplotlib.patches import Rectangle
+
     first = wishes.layers[0]
     side = wishes.side
     strongest = np.argsort(-np.abs(first.nudge[0]), kind="stable")[:TOP_NEURONS]

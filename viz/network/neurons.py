@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from scratchgrad.viz.network import style
 from scratchgrad.viz.network.wishes import initial_first_weights, is_untrained, mlp_layers, square_side
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_NEURONS = 100
 

@@ -7,13 +7,17 @@ from the measurements, so it says whether SGD got there faster this time — nev
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 
 from scratchgrad.viz.network import style
 from scratchgrad.viz.network.descent import Descent, Grid, Run
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
 
 # Okabe–Ito colours, distinguishable with every common colour-vision deficiency; GD is black.
 RUN_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7")
@@ -79,6 +83,8 @@ def descent_figure(descent: Descent, *, lang: str = "en", note: str | None = Non
         whole = fig.add_axes((0.04, 0.33, 0.29, 0.5))
         close = fig.add_axes((0.39, 0.33, 0.28, 0.5))
         timing = fig.add_axes((0.72, 0.33, 0.27, 0.5))
+        from matplotlib.colors import LogNorm
+
         # a log scale needs 0 < vmin < vmax: a loss can be 0 (a perfect fit) and a landscape flat
         low = max(float(min(descent.whole.loss.min(), descent.close.loss.min())), 1e-12)
         norm = LogNorm(vmin=low, vmax=max(float(descent.whole.loss.max()), 1.01 * low))

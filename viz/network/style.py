@@ -1,4 +1,8 @@
-"""What every network-view figure shares: slide size, colours, fonts for Korean and English, saving."""
+"""What every network-view figure shares: slide size, colours, fonts for Korean and English, saving.
+
+matplotlib is imported only when a figure is made: ``import scratchgrad.viz`` (which exports
+`viz.network`) must not pay its import, 0.7–1.2 s on this machine, for a Graphviz drawing.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,35 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LANGUAGES = ("ko", "en")
 SLIDE = (16, 9)  # inches: 16:9, saved at DPI as 1920×1080
 DPI = 120
 # ColorBrewer's RdBu: a diverging map that stays readable with the common colour-vision deficiencies.
-# Blue is "up" (a positive weight, a wish to increase), red is "down".
-SIGNED = mpl.colormaps["RdBu"]
-POSITIVE, NEGATIVE = SIGNED(0.9), SIGNED(0.1)
-ACTIVITY = mpl.colormaps["Greys"]  # sequential: how active a neuron is
+# Blue is "up" (a positive weight, a wish to increase), red is "down": RdBu at 0.9 and at 0.1.
+SIGNED = "RdBu"
+POSITIVE, NEGATIVE = "#2065ab", "#b1182b"
+ACTIVITY = "Greys"  # sequential: how active a neuron is
 MUTED = "0.35"
+_RGBA = {colour: (*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)), 1.0) for colour in (POSITIVE, NEGATIVE)}
 
 
-def signed_colour(values: np.ndarray) -> np.ndarray:
-    """RGBA per value: blue for positive, red for negative."""
-    return np.where(np.asarray(values)[..., np.newaxis] >= 0, POSITIVE, NEGATIVE)
+def signed_colour(values: Any) -> np.ndarray:
+    """RGBA per value: blue for positive (and zero), red for negative."""
+    return np.where(np.asarray(values)[..., np.newaxis] >= 0, _RGBA[POSITIVE], _RGBA[NEGATIVE])
+
+
+def activity(values: Any) -> Any:
+    """The grey of an activation in [0, 1] (RGBA)."""
+    import matplotlib as mpl
+
+    return mpl.colormaps[ACTIVITY](values)
 
 
 def language(lang: str) -> str:
@@ -48,12 +62,16 @@ def fonts(lang: str) -> Iterator[None]:
 
     DejaVu comes first because it has the math glyphs (∂, −, ×) that the Korean fonts may lack.
     """
+    import matplotlib as mpl
+
     families = ["DejaVu Sans", *([_hangul()] if lang == "ko" else [])]
     with mpl.rc_context({"font.family": families, "axes.unicode_minus": True}):
         yield
 
 
 def slide() -> Figure:
+    from matplotlib.figure import Figure
+
     return Figure(figsize=SLIDE, dpi=DPI)
 
 
