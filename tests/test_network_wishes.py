@@ -195,6 +195,8 @@ def test_nets_that_are_not_mlps_are_refused_by_name(net, message):
         (np.zeros(16), True, r"label must be an integer class index, got True"),
         (np.zeros((2, 16)), 1, r"2 images need 2 labels, got 1"),
         (np.zeros((2, 16)), [1, 2, 3], r"2 images need 2 labels, got 3"),
+        (np.zeros(16), [1, 2], r"1 image needs 1 label, got 2"),
+        (np.zeros((2, 16)), np.array([[0, 1, 0, 0], [0, 1, 1, 0]]), r"must be one-hot rows"),
         (np.zeros((0, 16)), [], r"no images"),
     ],
 )
@@ -211,3 +213,20 @@ def test_wishes_keep_the_weights_they_were_computed_with():
     before = wishes.layers[0].weight.copy()
     auto.params["W1"] = auto.params["W1"] + 1.0
     np.testing.assert_array_equal(wishes.layers[0].weight, before)
+
+
+def test_one_hot_labels_are_their_class_indices():
+    auto, _ = book_pair()
+    x = images(3)
+    by_index = explain(auto, x, np.array([2, 0, 3]))
+    by_one_hot = explain(auto, x, np.eye(4)[[2, 0, 3]])
+    np.testing.assert_array_equal(by_one_hot.labels, [2, 0, 3])
+    np.testing.assert_array_equal(by_one_hot.layers[0].nudge, by_index.layers[0].nudge)
+    assert explain(auto, x[0], np.eye(4, dtype=np.float32)[1]).labels.tolist() == [1]
+
+
+def test_a_net_with_nan_weights_is_refused():
+    auto, _ = book_pair()
+    auto.params["W2"] = np.full((6, 4), np.nan)
+    with pytest.raises(ValueError, match="the loss is nan: the net's weights or outputs are not finite"):
+        explain(auto, images(1)[0], 0)

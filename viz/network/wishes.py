@@ -160,6 +160,8 @@ def explain(net: Any, x: Any, t: Any) -> Wishes:
         h = activation(a) if activation else a
         wanted += [a, h, affine.W, affine.b]
     loss = softmax_cross_entropy(h, labels)
+    if not np.isfinite(loss.item()):
+        raise ValueError(f"network view: the loss is {loss.item()}: the net's weights or outputs are not finite")
     grads = grad(loss, wanted)
     with no_grad():
         probs = softmax(h).data
@@ -242,14 +244,24 @@ def as_images(x: Any, n_in: int, dtype: np.dtype) -> np.ndarray:
 
 
 def as_labels(t: Any, count: int, classes: int) -> np.ndarray:
-    """``t`` as ``count`` class indices in 0..classes-1, or a ValueError naming the bad one."""
+    """``t`` as ``count`` class indices in 0..classes-1, or a ValueError naming the bad one.
+
+    One-hot rows (``load_mnist(one_hot=True)``, shape ``(count, classes)`` or ``(classes,)`` for
+    one image) are taken as the index of their 1.
+    """
     labels = np.asarray(t)
+    if labels.shape in ((count, classes), (classes,) if count == 1 else None) and labels.dtype.kind in "biuf":
+        rows = labels.reshape(count, classes)
+        if not ((rows == 0) | (rows == 1)).all() or not (rows.sum(axis=1) == 1).all():
+            raise ValueError(f"network view: labels of shape {labels.shape} must be one-hot rows (one 1, the rest 0)")
+        return rows.argmax(axis=1).astype(np.intp)
     if labels.dtype.kind not in "iu":
         shown = labels.item() if labels.ndim == 0 else labels.dtype
         raise ValueError(f"network view: a label must be an integer class index, got {shown!r}")
     labels = labels.reshape(-1).astype(np.intp)
     if len(labels) != count:
-        raise ValueError(f"network view: {count} images need {count} labels, got {len(labels)}")
+        images = "1 image needs 1 label" if count == 1 else f"{count} images need {count} labels"
+        raise ValueError(f"network view: {images}, got {len(labels)}")
     bad = labels[(labels < 0) | (labels >= classes)]
     if bad.size:
         raise ValueError(f"network view: label {bad[0]} is out of range: the net has {classes} outputs "
