@@ -253,3 +253,12 @@ def test_importing_viz_does_not_import_matplotlib():
     probe = "import sys, scratchgrad.viz; print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_net_without_hidden_layers_draws_its_outputs_only():
+    net = nn.MLP([16, 4], dtype=np.float64, rng=0)
+    net.layers[0].b.data[:] = 0.1
+    fig = network(net, example()[0], 1, lang="en")
+    texts = " ".join(a.get_text() for a in fig.findobj(Text))
+    assert len(by_gid(fig, "wish:")) == 4 and not by_gid(fig, "nudge:")
+    assert "None" not in texts and "hidden neurons" not in texts

@@ -135,9 +135,11 @@ def network(
         ax.set_axis_off()
         _draw_net(ax, wishes, edges, top_k, text)
         _ranked(fig, wishes, text)
-        _top_neurons(fig, wishes, before, text)
-        activation = wishes.layers[0].activation
-        legend = [text[f"legend_{edges}"].format(k=top_k), text["legend_bars"].format(act=activation),
+        hidden = len(wishes.layers) > 1  # an MLP of one Affine layer (softmax regression) has no hidden neurons
+        if hidden:
+            _top_neurons(fig, wishes, before, text)
+        legend = [text[f"legend_{edges}"].format(k=top_k),
+                  *([text["legend_bars"].format(act=wishes.layers[0].activation)] if hidden else []),
                   text["legend_circles"]]
         for i, line in enumerate(legend):
             fig.text(0.01, 0.062 - 0.024 * i, line, fontsize=11, color=style.MUTED, va="center")
@@ -376,8 +378,8 @@ def _ranked(fig: Figure, wishes: Wishes, text: dict[str, str]) -> None:
             fig.text(column, y, cell, fontsize=11, va="top", ha=align,
                      family="DejaVu Sans Mono" if align == "right" else None, gid=f"rank:{rank}:{cell}")
     y -= 0.035
-    fig.text(x0, y, text["median"].format(median=number(median), zeros=zeros, total=total) + "\n"
-             + text["zero_reason"], fontsize=10.5, color=style.MUTED, va="top")
+    fig.text(x0, y, text["median"].format(median=number(median), zeros=zeros, total=total)
+             + ("\n" + text["zero_reason"] if zeros else ""), fontsize=10.5, color=style.MUTED, va="top")
     if rows:
         y -= 0.09
         name, _, ratio = rows[0]
