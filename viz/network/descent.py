@@ -161,8 +161,10 @@ def gd_vs_sgd(
     SGD draws each batch with replacement. All runs use the same learning rate ``lr`` in (u, v).
     The net's parameters are restored to ``end`` afterwards.
     """
-    images = as_images(x, mlp_layers(net)[0][0].W.shape[0], mlp_layers(net)[0][0].W.dtype)
-    labels = as_labels(t, len(images), mlp_layers(net)[-1][0].W.shape[1])
+    layers = mlp_layers(net)
+    first = layers[0][0].W
+    images = as_images(x, first.shape[0], first.dtype)
+    labels = as_labels(t, len(images), layers[-1][0].W.shape[1])
     bad = [b for b in batch_sizes if isinstance(b, bool) or not isinstance(b, int | np.integer) or not
            1 <= b < len(images)]
     if bad:
