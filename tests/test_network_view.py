@@ -235,7 +235,7 @@ def test_neurons_draws_each_first_layer_column_before_and_after():
     net.params["W1"] = net.params["W1"] + 1.0
     net.params["b1"] = np.ones(6)
     fig = neurons(net, initial, lang="en")
-    pictures = [ax.images[0].get_array() for ax in fig.axes if ax.images]
+    pictures = [image.get_array() for ax in fig.axes for image in ax.images]
     assert len(pictures) == 12  # six neurons, before and after
     for j in range(6):
         np.testing.assert_array_equal(pictures[j], initial["layers.0.W"][:, j].reshape(4, 4))

@@ -55,6 +55,8 @@ def neurons(net: Any, initial: Mapping[str, np.ndarray] | None = None, *, lang: 
     shown = min(n, MAX_NEURONS)
     panels = [(text["before"], before), (text["after"], first.W.data)] if before is not None else [
         (text["now"], first.W.data)]
+    from matplotlib.patches import Rectangle
+
     with style.fonts(lang):
         fig = style.slide()
         title = text["title"].format(side=side) + (text["some"].format(shown=shown, n=n) if shown < n else "")
@@ -69,18 +71,22 @@ def neurons(net: Any, initial: Mapping[str, np.ndarray] | None = None, *, lang: 
         panel_h, top = fig_h - 1.9, fig_h - 1.55
         cols = max(range(1, shown + 1), key=lambda c: min(panel_w / c, panel_h / math.ceil(shown / c)))
         cell = min(panel_w / cols, panel_h / math.ceil(shown / cols))
+        # one axes over the whole slide, in inches, for every picture: an axes per picture (100 of
+        # them) took seconds to draw
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set(xlim=(0, fig_w), ylim=(0, fig_h), aspect="equal")
+        ax.set_axis_off()
+        size = 0.86 * cell
         for p, (label, weights) in enumerate(panels):
             left = 0.2 + p * (panel_w + gap) + (panel_w - cols * cell) / 2
-            fig.text((left + cols * cell / 2) / fig_w, (top + 0.2) / fig_h, label, fontsize=14, ha="center",
-                     weight="bold")
+            ax.text(left + cols * cell / 2, top + 0.2, label, fontsize=14, ha="center", weight="bold")
             for j in range(shown):
                 r, c = divmod(j, cols)
-                box = (left + c * cell, top - (r + 1) * cell, 0.86 * cell, 0.86 * cell)
-                ax = fig.add_axes((box[0] / fig_w, box[1] / fig_h, box[2] / fig_w, box[3] / fig_h))
+                x, y = left + c * cell, top - (r + 1) * cell
                 w = weights[:, j].reshape(side, side)
                 scale = float(np.abs(w).max()) or 1.0
-                ax.imshow(w, cmap=style.SIGNED, vmin=-scale, vmax=scale, interpolation="nearest")
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.set_title(str(j), fontsize=8, pad=1, color="0.2")
+                ax.imshow(w, cmap=style.SIGNED, vmin=-scale, vmax=scale, interpolation="nearest",
+                          extent=(x, x + size, y, y + size))
+                ax.add_artist(Rectangle((x, y), size, size, fill=False, linewidth=0.6, edgecolor="0.3"))
+                ax.text(x + size / 2, y + size + 0.03, str(j), fontsize=8, ha="center", va="bottom", color="0.2")
     return fig
