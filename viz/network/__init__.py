@@ -11,10 +11,11 @@ numbers. `gd_vs_sgd` measures full-batch GD against mini-batch SGD on a 2-D slic
 
 from scratchgrad.viz.network.batch import batch
 from scratchgrad.viz.network.descent import gd_vs_sgd
-from scratchgrad.viz.network.draw import network, ranking
+from scratchgrad.viz.network.draw import network
 from scratchgrad.viz.network.neurons import neurons
 from scratchgrad.viz.network.page import page
 from scratchgrad.viz.network.paths import descent_figure
+from scratchgrad.viz.network.sensitivity import ranking
 from scratchgrad.viz.network.style import save
 from scratchgrad.viz.network.wishes import (
     AverageCheck,

@@ -15,6 +15,7 @@ import numpy as np
 
 from scratchgrad.viz.format import number
 from scratchgrad.viz.network import style
+from scratchgrad.viz.network.sensitivity import ranking
 from scratchgrad.viz.network.wishes import (
     LayerWishes,
     Wishes,
@@ -32,7 +33,6 @@ MAX_TOP_K = 20
 MAX_HIDDEN_LAYERS = 3
 MAX_SHOWN = 60  # neurons per hidden column; a wider layer shows those with the strongest wishes
 MAX_OUTPUTS = 16
-RANKED = 10  # rows of the ranked list
 TOP_NEURONS = 5  # incoming-weight images of the hidden neurons that want most
 RIGHT = 0.675  # where the right column starts, as a fraction of the figure's width
 
@@ -314,52 +314,6 @@ def _signed(x: float) -> str:
 
 
 # -- the right column --------------------------------------------------------------------------------------
-
-
-def parameter_names(wishes: Wishes) -> list[tuple[str, np.ndarray, Any]]:
-    """(book name, gradient, function from a flat index to an entry's name) for every W and b."""
-    side, hidden = wishes.side, len(wishes.layers) - 1
-
-    def neuron(layer: int, j: int) -> str:  # layer 0 is the input, len(layers) the output
-        if layer == 0:
-            r, c = divmod(j, side)
-            return f"x({r},{c})"
-        if layer == len(wishes.layers):
-            return str(j)
-        return f"h{j}" if hidden == 1 else f"h{layer}.{j}"
-
-    named = []
-    for i, layer in enumerate(wishes.layers, start=1):
-        n_out = layer.weight.shape[1]
-        named.append((f"W{i}", layer.weight_grad,
-                      lambda flat, i=i, n_out=n_out: f"W{i}[{neuron(i - 1, flat // n_out)}→{neuron(i, flat % n_out)}]"))
-        named.append((f"b{i}", layer.bias_grad, lambda flat, i=i: f"b{i}[{neuron(i, flat)}]"))
-    return named
-
-
-def ranking(wishes: Wishes, count: int = RANKED) -> tuple[list[tuple[str, float, float]], float, int, int]:
-    """The ``count`` parameters with the largest |∂L/∂θ|: (name, ∂L/∂θ, ratio to the median nonzero one).
-
-    Also returns that median, how many derivatives are exactly zero, and how many there are. The
-    median of all of them would be 0 for MNIST: most pixels are black, and a pixel's weights get
-    no gradient, nor do the weights into a ReLU that is off.
-    """
-    named = parameter_names(wishes)
-    flat = np.concatenate([np.ravel(g) for _, g, _ in named])
-    magnitude = np.abs(flat)
-    nonzero = magnitude[magnitude > 0]
-    median = float(np.median(nonzero)) if nonzero.size else 0.0
-    order = np.argsort(-magnitude, kind="stable")[:count]
-    offsets = np.cumsum([0] + [g.size for _, g, _ in named])
-    rows = []
-    for position in order:
-        if magnitude[position] == 0:
-            break
-        which = int(np.searchsorted(offsets, position, side="right") - 1)
-        _, _, name_of = named[which]
-        rows.append((name_of(int(position - offsets[which])), float(flat[position]),
-                     float(magnitude[position] / median)))
-    return rows, median, int(flat.size - nonzero.size), int(flat.size)
 
 
 def _ranked(fig: Figure, wishes: Wishes, text: dict[str, str]) -> None:

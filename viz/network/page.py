@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchgrad.viz.network.draw import ranking
+from scratchgrad.viz.network.sensitivity import ranking
 from scratchgrad.viz.network.style import language
 from scratchgrad.viz.network.wishes import explain, is_untrained, mlp_layers, square_side
 
