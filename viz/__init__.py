@@ -26,6 +26,7 @@ From a shell: ``python -m scratchgrad.viz "x*y" --set x=2 y=3 -o graph.svg`` (se
 
 from scratchgrad.viz import book, gallery
 from scratchgrad.viz.dot import DEFAULT_FONT, DotOptions, to_dot
+from scratchgrad.viz.network import network
 from scratchgrad.viz.render import (
     DEFAULT_TIMEOUT,
     FORMATS,
@@ -57,6 +58,7 @@ __all__ = [
     "gallery",
     "install_notebook_display",
     "module_boxes",
+    "network",
     "render",
     "replay",
     "scope",
