@@ -105,12 +105,12 @@ def test_book_figures(tmp_path, capsys, args, text):
 
 def test_real_interpreter_happy_path_and_error_without_traceback(tmp_path):
     path = tmp_path / "g.png"
-    ok = subprocess.run([sys.executable, "-m", "viz", "relu(x)*y", "--set", "x=2", "y=3", "-o", str(path)],
+    ok = subprocess.run([sys.executable, "-m", "scratchgrad.viz", "relu(x)*y", "--set", "x=2", "y=3", "-o", str(path)],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert path.read_bytes().startswith(b"\x89PNG")
-    bad = subprocess.run([sys.executable, "-m", "viz", "log(x)", "--set", "x=0", "-o", str(tmp_path / "b.svg")],
-                         capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "scratchgrad.viz", "log(x)", "--set", "x=0",
+                          "-o", str(tmp_path / "b.svg")], capture_output=True, text=True)
     assert bad.returncode == 2
     assert bad.stderr == "error: log(0) is undefined: the argument must be positive\n"
     assert "Traceback" not in bad.stderr
@@ -194,6 +194,6 @@ def test_dot_failing_is_one_line_and_status_1(tmp_path, capsys, monkeypatch):
 
 
 def test_real_interpreter_reports_file_errors_without_traceback(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "viz", "x*y", "--set", "x=2", "y=3", "-o", "/nonexistent/g.svg"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "scratchgrad.viz", "x*y", "--set", "x=2", "y=3",
+                           "-o", "/nonexistent/g.svg"], capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (2, "error: cannot write /nonexistent/g.svg: no folder /nonexistent\n")
