@@ -8,7 +8,10 @@ where ``SCRATCHGRAD_TEST_INSTALLED=1`` says so.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import os
+import re
+import shlex
 import subprocess
 import sys
 import sysconfig
@@ -105,3 +108,37 @@ def test_the_library_and_the_gradient_check_need_no_matplotlib(tmp_path):
              "import scratchgrad.nn, scratchgrad.viz, scratchgrad.demos.gradient_check; print('ok')")
     done = run([sys.executable, "-c", probe], tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+
+
+def readme_commands() -> list[list[str]]:
+    """Each shell command of the README's ``sh`` blocks, split into words, comments dropped."""
+    readme = (TESTS.parent / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL)
+    return [shlex.split(line, comments=True) for block in blocks for line in block.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_readme_commands_name_real_programs_targets_and_extras(tmp_path):
+    """Every program, make target, module, file and extra the README's commands name exists (and answers --help)."""
+    commands = readme_commands()
+    assert len(commands) >= 15
+    targets = set(re.findall(r"^([\w-]+):", (TESTS.parent / "Makefile").read_text(), flags=re.MULTILINE))
+    extras = set(importlib.metadata.metadata("scratchgrad").get_all("Provides-Extra") or [])
+    bin_dir = Path(sysconfig.get_path("scripts"))
+    for words in commands:
+        program, args = words[0], words[1:]
+        if program == "make":
+            assert args[0] in targets, words
+        elif program == "pip":
+            assert args[0] == "install"
+            wanted = re.fullmatch(r"\.(?:\[(\w+)\])?", args[-1])
+            assert wanted and (wanted[1] is None or wanted[1] in extras), words
+        elif program == ".venv/bin/python" and args[0] == "-m":
+            assert args[1].startswith("scratchgrad.") and importlib.util.find_spec(args[1]), words
+        elif program == ".venv/bin/python":
+            assert (TESTS.parent / args[0]).is_file(), words  # a benchmark script
+        else:
+            assert program.startswith(".venv/bin/") and Path(program).name in SCRIPTS, words
+            sub = args[:1] if args[:1] in (["book"], ["replay"]) else []
+            done = run([str(bin_dir / Path(program).name), *sub, "--help"], tmp_path)
+            assert (done.returncode, done.stderr) == (0, ""), words

@@ -129,7 +129,7 @@ def test_marker_text():
 
 def test_summaries_are_identical_in_a_fresh_interpreter():
     code = (
-        "import random, viz\nfrom autograd import Value\nrandom.seed(4)\n"
+        "import random\nfrom scratchgrad import viz\nfrom scratchgrad.autograd import Value\nrandom.seed(4)\n"
         "xs = [Value(random.random(), name=f'x{i}') for i in range(30)]\nns = list(xs)\n"
         "for i in range(600):\n    a, b = random.sample(ns[-40:], 2)\n"
         "    ns.append((a * b).tanh() if i % 3 else a + b)\n"
