@@ -16,7 +16,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-REQUIREMENT = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*([^;]*)")
+# A requirement: its name, its extras, its version specifiers (and an environment marker, ignored).
+REQUIREMENT = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*([^;]*)(?:;.*)?")
 LOWER_BOUND = re.compile(r"(?:>=|==)\s*([\w.]+)")
 
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -142,3 +143,31 @@ def test_readme_commands_name_real_programs_targets_and_extras(tmp_path):
             sub = args[:1] if args[:1] in (["book"], ["replay"]) else []
             done = run([str(bin_dir / Path(program).name), *sub, "--help"], tmp_path)
             assert (done.returncode, done.stderr) == (0, ""), words
+
+
+def lowest_constraints() -> ModuleType:
+    path = TESTS.parent / "scripts" / "lowest_constraints.py"
+    spec = importlib.util.spec_from_file_location("lowest_constraints", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lowest_constraints_pin_each_lower_bound_and_follow_own_extras(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "p"\ndependencies = ["numpy>=2.0", "tqdm >= 4.66, <5"]\n'
+                         '[project.optional-dependencies]\ndemos = ["matplotlib>=3.8.4; python_version >= \'3.11\'"]\n'
+                         'test = ["p[demos]", "pytest==8.0"]\nother = ["torch>=2"]\n')
+    assert lowest_constraints().lowest(pyproject, ["test"]) == {
+        "numpy": "2.0", "tqdm": "4.66", "matplotlib": "3.8.4", "pytest": "8.0"}
+    pyproject.write_text('[project]\nname = "p"\ndependencies = ["graphviz"]\n')
+    with pytest.raises(SystemExit, match="'graphviz' has no lower bound"):
+        lowest_constraints().lowest(pyproject, [])
+
+
+def test_lowest_constraints_cover_what_the_test_extra_installs():
+    pins = lowest_constraints().lowest(TESTS.parent / "pyproject.toml", ["test"])
+    wanted = {re.split(r"[\s\[<>=;]", r, maxsplit=1)[0] for r in importlib.metadata.requires("scratchgrad") or []
+              if "extra ==" not in r or re.search(r"extra == \"(demos|test)\"", r)} - {"scratchgrad"}
+    assert set(pins) == wanted
