@@ -4,7 +4,8 @@
 #   installed  newest allowed versions; also mypy on tests/typing and the wheel's own tests (--wheel:
 #              its RECORD, and installed beside HIPS autograd, then uninstalled)
 #   lowest     the lowest versions the metadata allows (scripts/lowest_constraints.py)
-# Usage: scripts/test_dist.sh [installed] [lowest]   (default: both). pip's cache is reused.
+# Usage: scripts/test_dist.sh [installed] [lowest]   (default: both). pip's cache is reused;
+# SCRATCHGRAD_KEEP_DIST=1 keeps the temporary folder.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
@@ -14,7 +15,11 @@ mnist="$(cd "$root/.." && pwd)/shared/mnist"  # the suite's real MNIST, as for t
 
 SCRATCHGRAD_BROWSER=1 bash "$root/scripts/setup.sh"  # the dev venv has `build`; the suite needs chromium
 work="$(mktemp -d "${TMPDIR:-/tmp}/scratchgrad-dist.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+if [ -n "${SCRATCHGRAD_KEEP_DIST:-}" ]; then  # to look into a failure: the venvs, the sdist, the logs
+    echo "test_dist: keeping $work" >&2
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 
 step() { echo "test_dist: $*" >&2; }
 quietly() {  # run "$@" with its output in a log, shown only if it fails
