@@ -7,9 +7,10 @@ import argparse
 import os
 from pathlib import Path
 
-from scratchgrad.demos import gradient_check, require_demos_extra, train_mnist
+from scratchgrad.demos import gradient_check, train_mnist
 from scratchgrad.demos.book_figure import TITLES
 from scratchgrad.demos.book_figure import main as book_figure
+from scratchgrad.demos.extras import require_demos_extra
 
 PROG = "python -m scratchgrad.demos"
 # The MNIST folder kept next to a checkout of the repository (``make demo`` runs from one).

@@ -38,7 +38,7 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor
-from scratchgrad.demos import require_demos_extra
+from scratchgrad.demos.extras import require_demos_extra
 from scratchgrad.nn.booknet import BookNet
 from scratchgrad.nn.data import MnistError, load_mnist
 
