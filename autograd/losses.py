@@ -9,13 +9,16 @@ visualizer draws the unfused one.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scratchgrad.autograd.elementwise import raw, shared_ones
 from scratchgrad.autograd.errors import ShapeError
 from scratchgrad.autograd.graph import Node, Op
+
+if TYPE_CHECKING:  # tensor.py imports this module
+    from scratchgrad.autograd.tensor import Tensor
 
 
 def _shifted_exp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,21 +42,21 @@ def _shifted_exp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.n
     return shifted, e, e.sum(axis=axis, keepdims=True)
 
 
-def softmax(x: Node, axis: int = -1) -> Node:
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
     op = Op("softmax", "softmax", lambda g, y, x: y * (g - (g * y).sum(axis=axis, keepdims=True)))
     _, e, total = _shifted_exp(x.data, axis)
     return x._result(e / total, op, (x,))
 
 
-def log_softmax(x: Node, axis: int = -1) -> Node:
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log(softmax(x)) along ``axis``, without taking the log of a rounded-off zero."""
     op = Op("log_softmax", "log softmax", lambda g, y, x: g - _exp(y) * g.sum(axis=axis, keepdims=True))
     shifted, _, total = _shifted_exp(x.data, axis)
     return x._result(shifted - np.log(total), op, (x,))
 
 
-def softmax_cross_entropy(logits: Node, target: Any) -> Node:
+def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
     """Mean cross-entropy of softmax(logits) against ``target`` (the book's SoftmaxWithLoss).
 
     ``logits`` has shape (N, C) or (C,), in any memory layout. ``target`` is

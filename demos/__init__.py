@@ -1,1 +1,1 @@
-"""Runnable demos: `python -m scratchgrad.demos` runs them all."""
+"""Runnable demos: `python -m scratchgrad.demos` runs them all (they need the ``demos`` extra, see `demos.extras`)."""

@@ -30,6 +30,7 @@ import numpy as np
 from scratchgrad import nn
 from scratchgrad.demos import train_mnist
 from scratchgrad.demos.blas import use_blas_threads
+from scratchgrad.demos.extras import require_demos_extra
 from scratchgrad.nn.data import FILES, cache_dir
 from scratchgrad.viz import network as view
 from scratchgrad.viz.network import batch, descent_figure, gd_vs_sgd, neurons, page, save
@@ -100,6 +101,7 @@ def default_data_dir() -> str | None:
 def main(argv: list[str] | None = None) -> list[Path]:
     """Train, draw every view into ``--out``; returns the files written."""
     args = parse_args(argv)
+    require_demos_extra(PROG)
     use_blas_threads()
     data = train_mnist.load_data(PROG, args.data_dir or default_data_dir(), "float32")
     (x_train, t_train), (x_test, t_test) = data

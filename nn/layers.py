@@ -8,7 +8,7 @@ hand-written backward, and the tests check the two against each other.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, TypeVarTuple, overload
 
 import numpy as np
 
@@ -136,16 +136,36 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, self.reduction)
 
 
-class Sequential(Module):
+# For type checkers: Sequential(Affine(…), ReLU()) is a Sequential[Affine, ReLU], so its [0] is an Affine (.W known).
+Layers = TypeVarTuple("Layers")
+First = TypeVar("First", bound=Module)
+Second = TypeVar("Second", bound=Module)
+Third = TypeVar("Third", bound=Module)
+Last = TypeVar("Last", bound=Module)
+
+
+class Sequential(Module, Generic[*Layers]):
     """Layers applied in order; they are named ``layers.0``, ``layers.1``, ... in ``state_dict()``."""
 
-    def __init__(self, *layers: Module) -> None:
-        self.layers = list(layers)
+    def __init__(self, *layers: *Layers) -> None:
+        self.layers: list[Module] = list(layers)  # type: ignore[arg-type]  # a TypeVarTuple has no bound
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
             x = layer(x)
         return x
+
+    # The first three layers and the last keep their own types; any other index gives a Module.
+    @overload
+    def __getitem__(self: Sequential[First, *tuple[Module, ...]], index: Literal[0]) -> First: ...
+    @overload
+    def __getitem__(self: Sequential[Module, Second, *tuple[Module, ...]], index: Literal[1]) -> Second: ...
+    @overload
+    def __getitem__(self: Sequential[Module, Module, Third, *tuple[Module, ...]], index: Literal[2]) -> Third: ...
+    @overload
+    def __getitem__(self: Sequential[*tuple[Module, ...], Last], index: Literal[-1]) -> Last: ...
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
 
     def __getitem__(self, index: int) -> Module:
         return self.layers[index]

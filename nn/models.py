@@ -17,7 +17,7 @@ from scratchgrad.nn.module import Module
 ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "sigmoid": Sigmoid}
 
 
-class MLP(Sequential):
+class MLP(Sequential[*tuple[Module, ...]]):  # built from a list: layers typed Module
     """Affine layers of the given sizes with an activation between them (none after the last).
 
     ``MLP([784, 50, 10])`` is Affine(784, 50) → ReLU → Affine(50, 10), giving

@@ -10,6 +10,7 @@ One import package with four parts, as PyTorch has ``torch.autograd`` and ``torc
 
 from scratchgrad.autograd import Tensor, Value, grad, no_grad
 
+# The one place the version is written: pyproject.toml reads it (dynamic = ["version"]).
 __version__ = "0.2.0"
 
 __all__ = ["Tensor", "Value", "__version__", "grad", "no_grad"]

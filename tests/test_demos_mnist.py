@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from tqdm.notebook import tqdm as notebook_tqdm
 
 from scratchgrad import nn
 from scratchgrad.demos import __main__ as main_job
@@ -25,7 +26,7 @@ from scratchgrad.nn.data import FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 FINAL_LINE = re.compile(r"test_acc=(\d\.\d{4}) train_acc=(\d\.\d{4}) train_time_s=(\d+\.\d)")
-EPOCH_LINE = re.compile(r"epoch +\d+  train_acc=\d\.\d{4}  test_acc=\d\.\d{4}")
+EPOCH_LINE = re.compile(r"epoch +\d+  iteration +\d+/\d+  loss=\d+\.\d{4}  train_acc=\d\.\d{4}  test_acc=\d\.\d{4}")
 CHECK_ROW = re.compile(r" +(W1|b1|W2|b2) +(\S+) +(\S+) +(ok|FAILED|-) ")
 
 
@@ -99,14 +100,54 @@ def test_both_engines_learn_the_same_way(optimizer, tiny_mnist, tmp_path, capsys
     assert losses[0][-20:].mean() < 0.2 * losses[0][:20].mean()
 
 
-def test_progress_and_epoch_lines(tiny_mnist, tmp_path, capsys):
+def test_progress_is_a_line_per_epoch_when_not_on_a_terminal(tiny_mnist, tmp_path, capsys):
     train(tiny_mnist, tmp_path, "--iters", "31", "--batch-size", "20")
-    captured = capsys.readouterr()
+    captured = capsys.readouterr()  # pytest's capture is not a terminal, as a log file or CI is not
     lines = captured.out.splitlines()
     assert lines[0].startswith("MNIST training (book ch. 5.7.4): 784-50-10 on autograd, sgd (lr 0.1), batch 20")
-    assert sum(bool(EPOCH_LINE.fullmatch(line)) for line in lines) == 3  # after iterations 1, 16 and 31
+    epoch_lines = [line for line in lines if EPOCH_LINE.fullmatch(line)]
+    assert [line.split("  loss=")[0] for line in epoch_lines] == [
+        "epoch  0  iteration  1/31", "epoch  1  iteration 16/31", "epoch  2  iteration 31/31"]
+    losses = [float(row["loss"]) for row in read_csv(tmp_path / "loss.csv")]
+    stated = [float(line.split("loss=")[1].split()[0]) for line in epoch_lines]
+    np.testing.assert_allclose(stated, [losses[0], np.mean(losses[1:16]), np.mean(losses[16:31])], atol=5e-5)
     assert lines[-2].startswith("wrote ") and FINAL_LINE.fullmatch(lines[-1])
-    assert "loss=" in captured.err and "31/31" in captured.err  # the progress bar, on stderr
+    assert captured.err == "" and "\r" not in captured.out  # no bar, no carriage returns
+
+
+def test_progress_bar_on_a_terminal(tiny_mnist, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    train(tiny_mnist, tmp_path, "--iters", "31", "--batch-size", "20")
+    captured = capsys.readouterr()
+    assert "loss=" in captured.err and "31/31" in captured.err and "\r" in captured.err  # the bar, redrawn
+    assert sum(bool(EPOCH_LINE.fullmatch(line)) for line in captured.out.splitlines()) == 3  # above the bar
+
+
+def test_progress_bar_in_jupyter(monkeypatch):
+    """tqdm.auto picks the notebook widget in Jupyter, whose stderr is no terminal: the bar stays on there."""
+    assert not train_mnist.bar_redraws()
+    monkeypatch.setattr(train_mnist, "tqdm", type("widget", (notebook_tqdm,), {}))
+    assert train_mnist.bar_redraws()
+
+
+def test_runs_write_into_a_folder_named_after_their_settings(tiny_mnist, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    common = ["--data-dir", str(tiny_mnist), "--iters", "3", "--batch-size", "20", "--quiet"]
+    train_mnist.main(common)
+    train_mnist.main([*common, "--optimizer", "adam", "--engine", "manual"])
+    runs = sorted(path.name for path in (tmp_path / "out" / "mnist").iterdir())
+    assert runs == ["autograd-sgd-lr0.1-hidden50-batch20-iters3-float32-seed0",
+                    "manual-adam-lr0.001-hidden50-batch20-iters3-float32-seed0"]
+    for run in runs:
+        assert len(read_csv(tmp_path / "out" / "mnist" / run / "loss.csv")) == 3
+
+
+def test_the_figures_say_which_settings_made_them(tmp_path):
+    caption = "784-50-10 on manual, adam (lr 0.001), batch 20, 3 iterations, float32, seed 0"
+    records = [train_mnist.EpochRecord(e, 600 * e + 1, 0.9, 0.8, 1.0) for e in range(3)]
+    figures = [train_mnist.plot_loss(np.linspace(2.3, 0.2, 100), tmp_path / "loss.png", caption),
+               train_mnist.plot_accuracy(records, tmp_path / "accuracy.png", caption)]
+    assert [fig.get_supxlabel() for fig in figures] == [caption] * 2
 
 
 def test_training_time_leaves_out_the_evaluations(tiny_mnist, tmp_path, capsys, monkeypatch):
@@ -159,11 +200,11 @@ def test_figures_use_a_hangul_font_without_missing_glyphs(tmp_path):
     records = [train_mnist.EpochRecord(e, 600 * e + 1, 0.9, 0.8, 1.0) for e in range(3)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for tofu
-        train_mnist.plot_loss(np.linspace(2.3, 0.2, 100), tmp_path / "loss.png")
-        train_mnist.plot_accuracy(records, tmp_path / "accuracy.png")
+        train_mnist.plot_loss(np.linspace(2.3, 0.2, 100), tmp_path / "loss.png", "a caption")
+        train_mnist.plot_accuracy(records, tmp_path / "accuracy.png", "a caption")
     fig = Figure()
     fig.subplots()
-    train_mnist.titled(fig, "학습", "Learning")
+    train_mnist.titled(fig, "학습", "Learning", "settings")
     assert fig.get_suptitle() == "학습" and fig.axes[0].get_title() == "Learning"
 
 
@@ -171,11 +212,11 @@ def test_figures_fall_back_to_english_titles(tmp_path, monkeypatch):
     monkeypatch.setattr(train_mnist, "hangul_font", lambda: None)
     fig = Figure()
     fig.subplots()
-    train_mnist.titled(fig, "학습", "Learning")
+    train_mnist.titled(fig, "학습", "Learning", "settings")
     assert fig.get_suptitle() == "Learning" and fig.axes[0].get_title() == ""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        train_mnist.plot_loss(np.linspace(2.3, 0.2, 100), tmp_path / "loss.png")
+        train_mnist.plot_loss(np.linspace(2.3, 0.2, 100), tmp_path / "loss.png", "settings")
 
 
 PROBE = """
@@ -254,8 +295,17 @@ def test_gradient_check_fails_a_wrong_gradient(tiny_mnist, capsys, monkeypatch):
     assert verdicts == {"W1": "ok", "b1": "ok", "W2": "ok", "b2": "FAILED"}
 
 
-def test_gradient_check_gives_no_verdict_in_float32(tiny_mnist, capsys):
+def test_gradient_check_gives_no_verdict_in_float32_and_warns_why(tiny_mnist, capsys):
     gradient_check.main(["--data-dir", str(tiny_mnist), "--hidden", "3", "--engine", "autograd", "--dtype", "float32"])
-    rows = check_rows(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    rows = check_rows(captured.out)
     assert [verdict for *_, verdict in rows] == ["-"] * 4
     assert all(rel_error < 0.05 for _, _, rel_error, _ in rows)  # measured <= 0.016; 1.5x wrong gives 0.33
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("python -m scratchgrad.demos.gradient_check: warning: float32 rounds every loss")
+    assert "not a wrong backprop" in captured.err and "--dtype float64" in captured.err
+
+
+def test_gradient_check_in_float64_does_not_warn(tiny_mnist, capsys):
+    gradient_check.main(["--data-dir", str(tiny_mnist), "--hidden", "2", "--engine", "manual"])
+    assert capsys.readouterr().err == ""
