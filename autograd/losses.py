@@ -80,7 +80,7 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
         mass = t.sum(axis=1, keepdims=True)  # Σt of each row: 1 for one-hot and probability rows
         # t·log p selected where t = 0: a class with no target mass adds 0 even where p = 0 (a logit of
         # -inf), as it does with class indices, not 0·(−∞) = nan.
-        loss_sum = (np.log(total) * mass).sum() - np.where(t != 0, t * shifted, 0).sum()
+        loss_sum = (np.log(total) * mass).sum() - np.multiply(t, shifted, out=np.zeros_like(t), where=t != 0).sum()
         delta = p * mass - t
     else:
         mass = 1.0

@@ -112,7 +112,7 @@ class SoftmaxWithLoss:
         # Σt per row; class indices make one-hot rows, whose sums are 1 without adding them up.
         self.mass = self.t.sum(axis=1, keepdims=True) if t.shape == x.shape else 1.0
         n = rows.shape[0]
-        t_log_y = np.where(self.t != 0, self.t * log_y, 0)  # no 0·(−∞) = nan where a class has p = 0 and t = 0
+        t_log_y = np.multiply(self.t, log_y, out=np.zeros_like(log_y), where=self.t != 0)  # no 0·(−∞) = nan
         return float(-t_log_y.sum() / n) if n else math.nan
 
     def backward(self, dout: float = 1.0) -> np.ndarray:

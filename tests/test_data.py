@@ -531,11 +531,16 @@ def test_setup_registers_the_shared_mnist_folder(real_mnist, tmp_path):
     """The line of scripts/setup.sh that registers ../shared/mnist, run as set-up runs it (with this interpreter)."""
     lines = [line for line in SETUP.read_text().splitlines() if "scratchgrad.nn.data --register" in line]
     assert len(lines) == 1, lines
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "root": str(SETUP.parents[1]), "venv": sys.prefix}
+    # A checkout with ../shared/mnist beside it, wherever the suite runs (a checkout, or an unpacked sdist).
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "mnist").symlink_to(real_mnist)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "root": str(tmp_path / "repo"), "venv": sys.prefix}
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", lines[0]], capture_output=True, text=True, env=env,
                             timeout=120)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
-    assert sorted(p.name for p in (tmp_path / "scratchgrad" / "mnist").iterdir()) == sorted(f"{n}.gz" for n in FILES)
+    registered = sorted(p.name for p in (tmp_path / "cache" / "scratchgrad" / "mnist").iterdir())
+    assert registered == sorted(f"{n}.gz" for n in FILES)
 
 
 # --- the real MNIST, where present -----------------------------------------------

@@ -24,7 +24,8 @@ import scratchgrad
 from scratchgrad.demos import __main__ as main_job
 
 TESTS = Path(__file__).resolve().parent
-SCRIPTS = {"scratchgrad-demos", "scratchgrad-train-mnist", "scratchgrad-gradient-check", "scratchgrad-viz"}
+SCRIPTS = {"scratchgrad-demos", "scratchgrad-train-mnist", "scratchgrad-gradient-check", "scratchgrad-viz",
+           "scratchgrad-network"}
 # Runs a module as ``python -m`` does, with matplotlib made unimportable (as without the demos extra).
 WITHOUT_MATPLOTLIB = ("import runpy, sys; sys.modules['matplotlib'] = None; "
                       "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)")
