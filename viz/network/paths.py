@@ -80,9 +80,9 @@ def descent_figure(descent: Descent, *, lang: str = "en", note: str | None = Non
                  gid="title")
         setup = text["setup"].format(n=descent.problem_size, lr=descent.lr, seconds=gd.seconds[-1])
         fig.text(0.01, 0.905, setup + (f"\n{note}" if note else ""), fontsize=12, va="center", color=style.MUTED)
-        whole = fig.add_axes((0.04, 0.33, 0.29, 0.5))
-        close = fig.add_axes((0.39, 0.33, 0.28, 0.5))
-        timing = fig.add_axes((0.72, 0.33, 0.27, 0.5))
+        whole = fig.add_axes((0.04, 0.33, 0.27, 0.5))
+        close = fig.add_axes((0.38, 0.33, 0.265, 0.5))
+        timing = fig.add_axes((0.73, 0.33, 0.26, 0.5))
         from matplotlib.colors import LogNorm
 
         # a log scale needs 0 < vmin < vmax: a loss can be 0 (a perfect fit) and a landscape flat
