@@ -56,16 +56,22 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return x._result(shifted - np.log(total), op, (x,))
 
 
-def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
-    """Mean cross-entropy of softmax(logits) against ``target`` (the book's SoftmaxWithLoss).
+def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of softmax(logits) against ``target`` (the book's SoftmaxWithLoss), as one node.
 
     ``logits`` has shape (N, C) or (C,), in any memory layout. ``target`` is
     either class indices (shape (N,) or a scalar) or a same-shape array of
-    one-hot or soft targets t; rows of t need not sum to 1. The loss is
-    −Σ t·log softmax(logits) / N and its gradient (softmax(logits)·Σt − t) / N,
-    which is ``(softmax − onehot) / N`` for class indices. An empty batch (N = 0)
-    has a nan loss, as NumPy's mean of nothing, with a RuntimeWarning; its gradient is empty.
+    one-hot or soft targets t; rows of t need not sum to 1. Each row's loss is
+    −Σ t·log softmax(logits) and its gradient softmax(logits)·Σt − t, which is
+    ``softmax − onehot`` for class indices. ``reduction`` is ``"mean"`` (the
+    book's loss: the rows' mean, gradient ``(softmax·Σt − t) / N``), ``"sum"``,
+    or ``"none"`` (one loss per row, shape (N,)). A class with no target mass
+    adds exactly 0, even where its probability is 0 (a logit of −∞). An empty
+    batch (N = 0) has a nan mean, as NumPy's mean of nothing, with a
+    RuntimeWarning; its gradient is empty.
     """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"softmax_cross_entropy: reduction must be one of {', '.join(_REDUCTIONS)}, not {reduction!r}")
     x = logits.data
     if x.ndim not in (1, 2):
         raise ShapeError(f"softmax_cross_entropy: logits must be (N, C) or (C,), got {x.shape}")
@@ -80,32 +86,46 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
         mass = t.sum(axis=1, keepdims=True)  # Σt of each row: 1 for one-hot and probability rows
         # t·log p selected where t = 0: a class with no target mass adds 0 even where p = 0 (a logit of
         # -inf), as it does with class indices, not 0·(−∞) = nan.
-        loss_sum = (np.log(total) * mass).sum() - np.multiply(t, shifted, out=np.zeros_like(t), where=t != 0).sum()
+        picked_sum = np.multiply(t, shifted, out=np.zeros_like(t), where=t != 0)
         delta = p * mass - t
     else:
         mass = 1.0
         picked = _picked(target, rows.shape, x.shape)
-        loss_sum = np.log(total).sum() - shifted.take(picked).sum()  # -log p_t = log S - (a_t - max)
+        picked_sum = shifted.take(picked)  # -log p_t = log S - (a_t - max)
         delta = p  # p - onehot, without building the one-hot matrix
         delta.reshape(-1)[picked] -= 1
-    if n:
-        loss = loss_sum / n
+    if reduction == "none":
+        loss = (np.log(total) * mass).reshape(-1) - picked_sum.reshape(n, -1).sum(axis=1)
+        loss = loss.reshape(x.shape[:-1])  # a row of logits has one loss, 0-d
     else:
-        warnings.warn("softmax_cross_entropy: an empty batch (0 rows); the mean loss is nan", RuntimeWarning, 2)
-        loss = np.nan
+        loss = (np.log(total) * mass).sum() - picked_sum.sum()
+        if reduction == "mean":
+            if n:
+                loss = loss / n
+            else:
+                warnings.warn("softmax_cross_entropy: an empty batch (0 rows); the mean loss is nan",
+                              RuntimeWarning, 2)
+                loss = np.nan
     if x.ndim == 1:
         delta = delta.reshape(x.shape)
-    scale = 1.0 / max(n, 1)  # an empty batch has an empty gradient: any scale will do
+    scale = 1.0 / max(n, 1) if reduction == "mean" else 1.0  # an empty batch has an empty gradient
 
     def grad(g: Any, y: Any, x: Any) -> Any:
+        # "none": each row's gradient times its own upstream gradient, a column against the rows.
+        g_rows = g.reshape((*x.shape[:-1], 1)) if reduction == "none" else g
         if isinstance(x, Node):  # create_graph: softmax(x)·Σt - t, with softmax(x) as a node
             probs = softmax(x, axis=-1)
             row_mass = np.reshape(mass, (*x.shape[:-1], 1)) if np.ndim(mass) else mass
-            return (probs * row_mass - (probs.data * row_mass - delta)) * (g * scale)
+            return (probs * row_mass - (probs.data * row_mass - delta)) * (g_rows * scale)
+        if reduction == "none":
+            return delta * g_rows
         return delta * (float(g) * scale)  # g is the loss's 0-d gradient: scaled as a number, not an array
 
     op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
     return logits._result(np.asarray(loss, dtype=x.dtype), op, (logits,))
+
+
+_REDUCTIONS = ("mean", "sum", "none")
 
 
 # Up to this many columns `_row_max` works on the transposed copy (measured, 100×10 float32:

@@ -9,7 +9,7 @@
 - `nn.init`: initialisers; `nn.optim`: SGD (with PyTorch's momentum), Momentum (the book's), AdaGrad,
   RMSprop, Adam; each with ``state_dict()``/``load_state_dict()``.
 - `nn.manual`: the book's hand-written forward/backward layers and its TwoLayerNet, plain NumPy.
-- `nn.data`: MNIST, imported on first use (``nn.data`` or ``from nn import data``).
+- `nn.data`: MNIST, imported on first use (``nn.data`` or ``from scratchgrad.nn import data``).
 """
 
 from __future__ import annotations
@@ -57,4 +57,4 @@ def __getattr__(name: str) -> ModuleType:
     """Import ``nn.data`` lazily: loading MNIST helpers is not needed to build a model."""
     if name == "data":
         return importlib.import_module("scratchgrad.nn.data")
-    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+    raise AttributeError(f"module 'scratchgrad.nn' has no attribute {name!r}")

@@ -17,7 +17,6 @@ import numpy as np
 from scratchgrad.autograd import ShapeError, Tensor, softmax_cross_entropy
 from scratchgrad.autograd import log_softmax as _log_softmax
 from scratchgrad.autograd import softmax as _softmax
-from scratchgrad.autograd.elementwise import raw
 
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS = ("mean", "sum", "none")
@@ -76,19 +75,12 @@ def cross_entropy(input: Any, target: Any, reduction: Reduction = "mean") -> Ten
 
     ``input`` holds logits, (N, C) or (C,); ``target`` is class indices ((N,) or a
     scalar, any integer dtype) or one row of class probabilities per sample (the
-    logits' shape). ``reduction="mean"`` (PyTorch's default and the book's loss)
-    is the engine's fused node, whose backward is ``(softmax(x) − t) / N``;
-    ``"sum"`` and ``"none"`` (one loss per sample) are composed of
-    ``-(t · log_softmax(x))`` summed over the classes.
+    logits' shape). Every reduction — ``"mean"`` (PyTorch's default and the book's
+    loss), ``"sum"``, ``"none"`` (one loss per sample) — is the engine's one fused
+    node, whose backward per row is ``softmax(x)·Σt − t``.
     """
     _check_reduction("cross_entropy", reduction)
-    logits = as_tensor(input)
-    if reduction == "mean":
-        return softmax_cross_entropy(logits, target)
-    target = np.asarray(raw(target))
-    weights = target if target.shape == logits.shape else _one_hot(target, logits.shape)
-    per_sample = -(_log_softmax(logits, -1) * weights.astype(logits.dtype, copy=False)).sum(axis=-1)
-    return per_sample if reduction == "none" else per_sample.sum()
+    return softmax_cross_entropy(as_tensor(input), target, reduction)
 
 
 def mse_loss(input: Any, target: Any, reduction: Reduction = "mean") -> Tensor:
@@ -143,24 +135,3 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
 def _check_reduction(function: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{function}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _one_hot(labels: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Class indices as one-hot rows of the logits' ``shape``, every index checked first.
-
-    Checked as the fused loss checks them, with its messages: an index of −1
-    would otherwise silently pick the last class.
-    """
-    if len(shape) not in (1, 2):
-        raise ShapeError(f"cross_entropy: logits must be (N, C) or (C,), got {shape}")
-    if labels.dtype.kind not in "iu":
-        raise ShapeError(
-            f"cross_entropy: target must be one-hot of shape {shape} or integer class indices, "
-            f"got {labels.dtype} of shape {labels.shape}"
-        )
-    rows, classes = (1, *shape) if len(shape) == 1 else shape
-    if labels.size != rows:
-        raise ShapeError(f"cross_entropy: {labels.size} class indices for {rows} rows of logits {shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ShapeError(f"cross_entropy: class index out of range 0..{classes - 1}")
-    return np.eye(classes, dtype=bool)[labels.reshape(-1)].reshape(shape)

@@ -114,8 +114,9 @@ class _Loss(Module):
 class CrossEntropyLoss(_Loss):
     """PyTorch's name for the book's Softmax-with-Loss: `F.cross_entropy` of logits and targets.
 
-    ``target`` is class indices or one probability row per sample (one-hot).
-    With the default ``reduction="mean"`` it is one fused node, backward ``(y − t) / N``.
+    ``target`` is class indices or one probability row per sample (one-hot or soft).
+    Every reduction is one fused node; with the default ``"mean"`` its backward is ``(y·Σt − t) / N``,
+    the book's ``(y − t) / N`` for one-hot rows.
     """
 
     def forward(self, input: Any, target: Any) -> Tensor:

@@ -184,3 +184,23 @@ def test_linear_names_the_mismatch(shapes, message: str) -> None:
     x, w, b = (None if s is None else Tensor(np.ones(s)) for s in shapes)
     with pytest.raises(ShapeError, match=message):
         F.linear(x, w, b)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_every_reduction_is_the_fused_node_and_adds_nothing_for_a_class_without_mass(reduction):
+    """A −∞ logit whose target is 0 adds exactly 0 (it gave nan with "sum" and "none" when they were composed)."""
+    logits = np.array([[0.5, -np.inf, 1.0], [2.0, 0.1, -1.0]])
+    soft = np.array([[0.7, 0.0, 0.3], [0.2, 0.5, 0.1]])
+    finite = np.where(np.isinf(logits), 0.0, logits)
+    shifted = finite - finite.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(np.where(np.isinf(logits), -np.inf, shifted)).sum(axis=1, keepdims=True))
+    rows = -(np.where(soft != 0, soft * log_p, 0.0)).sum(axis=1)
+    expected = {"mean": rows.mean(), "sum": rows.sum(), "none": rows}[reduction]
+    loss = F.cross_entropy(Tensor(logits, requires_grad=True), soft, reduction=reduction)
+    assert loss.op.name == "softmax_with_loss"
+    np.testing.assert_allclose(np.asarray(loss), expected, rtol=1e-12)
+    rng = np.random.default_rng(1)
+    a = Tensor(rng.standard_normal((4, 3)).T, requires_grad=True)  # non-contiguous
+    weights = rng.random(3)  # a different upstream gradient per row for "none"
+    gradcheck(lambda a: F.cross_entropy(a, np.array([0, 2, 1]), reduction=reduction) * (
+        weights if reduction == "none" else 1.0), [a])
