@@ -139,6 +139,8 @@ def test_readme_commands_name_real_programs_targets_and_extras(tmp_path):
             assert args[1].startswith("scratchgrad.") and importlib.util.find_spec(args[1]), words
         elif program == ".venv/bin/python":
             assert (TESTS.parent / args[0]).is_file(), words  # a benchmark script
+        elif program == "mkdir":
+            assert args == ["-p", "out"], words  # the folder the drawing commands write into
         else:
             assert program.startswith(".venv/bin/") and Path(program).name in SCRIPTS, words
             sub = args[:1] if args[:1] in (["book"], ["replay"]) else []
