@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import sys
 import time
 from dataclasses import astuple, dataclass, fields
@@ -41,6 +40,7 @@ from scratchgrad.autograd import Tensor
 from scratchgrad.demos.extras import require_demos_extra
 from scratchgrad.nn.booknet import BookNet
 from scratchgrad.nn.data import MnistError, load_mnist
+from scratchgrad.viz.network.style import hangul_font
 
 # matplotlib (the demos extra) is imported where the figures are drawn, not here: this module's
 # helpers serve the gradient check too, which draws nothing, and main() can then name a missing
@@ -104,7 +104,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 Split = tuple[np.ndarray, np.ndarray]
 POSTFIX_EVERY = 50  # iterations between updates of the running loss shown on the progress bar
-HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic", "AppleGothic")
 
 
 @dataclass(frozen=True)
@@ -220,27 +219,6 @@ def epoch_line(record: EpochRecord, iters: int, loss: float) -> str:
     the last evaluation."""
     return (f"epoch {record.epoch:2d}  iteration {record.iteration:{len(str(iters))}d}/{iters}  loss={loss:.4f}  "
             f"train_acc={record.train_acc:.4f}  test_acc={record.test_acc:.4f}")
-
-
-@functools.cache
-def hangul_font() -> str | None:
-    """The family name of an installed font that has Hangul (the Korean titles), or None.
-
-    The usual Korean fonts are tried first; any other font counts if it has a
-    glyph for 학 (CJK fonts do). matplotlib's own DejaVu Sans has none.
-    """
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    fonts = sorted(font_manager.fontManager.ttflist,
-                   key=lambda f: HANGUL_FONTS.index(f.name) if f.name in HANGUL_FONTS else len(HANGUL_FONTS))
-    for font in fonts:
-        try:
-            if FT2Font(font.fname).get_char_index(ord("학")):
-                return font.name
-        except (OSError, RuntimeError):  # an unreadable font file is just not a candidate
-            continue
-    return None
 
 
 def titled(fig: Figure, korean: str, english: str, caption: str) -> None:

@@ -14,10 +14,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from scratchgrad import nn, viz
-from scratchgrad.demos.train_mnist import hangul_font
 from scratchgrad.nn import manual
 from scratchgrad.viz.network import explain, network, ranking, save
 from scratchgrad.viz.network.sensitivity import parameter_names
+from scratchgrad.viz.network.style import hangul_font
 
 
 def trained_pair(seed: int = 0) -> tuple[nn.TwoLayerNet, manual.TwoLayerNet]:

@@ -7,6 +7,7 @@ matplotlib is imported only when a figure is made: ``import scratchgrad.viz`` (w
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 LANGUAGES = ("ko", "en")
+HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic", "AppleGothic")
 SLIDE = (16, 9)  # inches: 16:9, saved at DPI as 1920×1080
 DPI = 120
 # ColorBrewer's RdBu: a diverging map that stays readable with the common colour-vision deficiencies.
@@ -45,15 +47,30 @@ def language(lang: str) -> str:
     """``lang`` checked; Korean falls back to English when no installed font can draw Hangul."""
     if lang not in LANGUAGES:
         raise ValueError(f"network view: lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    if lang == "ko" and _hangul() is None:
+    if lang == "ko" and hangul_font() is None:
         return "en"
     return lang
 
 
-def _hangul() -> str | None:
-    from scratchgrad.demos.train_mnist import hangul_font  # the demos' one font finder (imported late: viz ≠ demo)
+@functools.cache
+def hangul_font() -> str | None:
+    """The family name of an installed font that has Hangul (Korean labels and titles), or None.
 
-    return hangul_font()
+    The usual Korean fonts are tried first; any other font counts if it has a
+    glyph for 학 (CJK fonts do). matplotlib's own DejaVu Sans has none.
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    fonts = sorted(font_manager.fontManager.ttflist,
+                   key=lambda f: HANGUL_FONTS.index(f.name) if f.name in HANGUL_FONTS else len(HANGUL_FONTS))
+    for font in fonts:
+        try:
+            if FT2Font(font.fname).get_char_index(ord("학")):
+                return font.name
+        except (OSError, RuntimeError):  # an unreadable font file is just not a candidate
+            continue
+    return None
 
 
 @contextlib.contextmanager
@@ -64,7 +81,7 @@ def fonts(lang: str) -> Iterator[None]:
     """
     import matplotlib as mpl
 
-    families = ["DejaVu Sans", *([_hangul()] if lang == "ko" else [])]
+    families = ["DejaVu Sans", *([hangul_font()] if lang == "ko" else [])]
     with mpl.rc_context({"font.family": families, "axes.unicode_minus": True}):
         yield
 
