@@ -66,7 +66,25 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
     which is ``(softmax − onehot) / N`` for class indices. An empty batch (N = 0)
     has a nan loss, as NumPy's mean of nothing, with a RuntimeWarning; its gradient is empty.
     """
-    x = logits.data
+    loss, delta, mass, scale = softmax_cross_entropy_arrays(logits.data, target)
+
+    def grad(g: Any, y: Any, x: Any) -> Any:
+        if isinstance(x, Node):  # create_graph: softmax(x)·Σt - t, with softmax(x) as a node
+            probs = softmax(x, axis=-1)
+            row_mass = np.reshape(mass, (*x.shape[:-1], 1)) if np.ndim(mass) else mass
+            return (probs * row_mass - (probs.data * row_mass - delta)) * (g * scale)
+        return delta * (float(g) * scale)  # g is the loss's 0-d gradient: scaled as a number, not an array
+
+    op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
+    return logits._result(loss, op, (logits,))
+
+
+def softmax_cross_entropy_arrays(x: np.ndarray, target: Any) -> tuple[np.ndarray, np.ndarray, Any, float]:
+    """The fused loss on plain arrays: the 0-d loss, ``delta`` = softmax·Σt − t, Σt per row and 1/N.
+
+    The gradient of the loss is ``delta · (1/N)``; `softmax_cross_entropy` records it, and the
+    traced program (autograd/trace.py) calls this same function, so both round alike.
+    """
     if x.ndim not in (1, 2):
         raise ShapeError(f"softmax_cross_entropy: logits must be (N, C) or (C,), got {x.shape}")
     rows = x.reshape(1, -1) if x.ndim == 1 else x
@@ -91,21 +109,12 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
     if n:
         loss = loss_sum / n
     else:
-        warnings.warn("softmax_cross_entropy: an empty batch (0 rows); the mean loss is nan", RuntimeWarning, 2)
+        warnings.warn("softmax_cross_entropy: an empty batch (0 rows); the mean loss is nan", RuntimeWarning, 3)
         loss = np.nan
     if x.ndim == 1:
         delta = delta.reshape(x.shape)
     scale = 1.0 / max(n, 1)  # an empty batch has an empty gradient: any scale will do
-
-    def grad(g: Any, y: Any, x: Any) -> Any:
-        if isinstance(x, Node):  # create_graph: softmax(x)·Σt - t, with softmax(x) as a node
-            probs = softmax(x, axis=-1)
-            row_mass = np.reshape(mass, (*x.shape[:-1], 1)) if np.ndim(mass) else mass
-            return (probs * row_mass - (probs.data * row_mass - delta)) * (g * scale)
-        return delta * (float(g) * scale)  # g is the loss's 0-d gradient: scaled as a number, not an array
-
-    op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
-    return logits._result(np.asarray(loss, dtype=x.dtype), op, (logits,))
+    return np.asarray(loss, dtype=x.dtype), delta, mass, scale
 
 
 # Up to this many columns `_row_max` works on the transposed copy (measured, 100×10 float32:
