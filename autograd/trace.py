@@ -16,14 +16,17 @@ What a trace cannot see. A trace is the one path ``loss_fn`` took for the exampl
 - Control flow that depends on the data (``if loss > 1``, a loop until convergence) and arrays
   computed from the inputs outside the graph (``Tensor(x / 255)``) are invisible to a trace:
   the program repeats the traced path and the traced constants. ``traced(*inputs, check=True)``
-  re-runs ``loss_fn`` eagerly on those inputs and raises if its graph or its results differ,
-  so a changed graph is found; deciding when to trace again is the caller's call.
+  re-runs ``loss_fn`` eagerly on those inputs and raises if its graph differs (ops, shapes,
+  dtypes, connections) or if its loss does (a baked-in constant), so a changed graph is found
+  on the calls that check; deciding when to check and when to trace again is the caller's call.
+- The gradients are set on the parameters as ``backward()`` would; intermediate nodes get none.
 """
 
 from __future__ import annotations
 
 import inspect
 import keyword
+import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -99,9 +102,13 @@ class Traced:
                     f"traced step: parameter {_label(leaf, shape)} is now {data.dtype} of shape {data.shape}, "
                     f"traced as {dtype} of shape {shape}; trace again"
                 )
-        if check:
-            self._check(inputs)
+        eager = self._check(inputs) if check else None
         loss, *grads = self._run(*arrays, *[leaf.data for leaf in leaves])
+        if eager is not None and not np.array_equal(loss, eager, equal_nan=True):
+            raise TraceError(
+                f"traced step, check=True: the traced loss {float(loss)!r} differs from eager's {float(eager)!r} "
+                "on the same graph: a value computed from the inputs outside the graph was baked into the trace; trace again"
+            )
         for (kind, i), g in zip(self._grad_leaves, Tensor._own(grads)):
             (leaves[i] if kind == "leaf" else inputs[i]).grad = g
         return float(loss)
@@ -120,8 +127,8 @@ class Traced:
             arrays.append(x.data if isinstance(x, Tensor) else x)
         return arrays
 
-    def _check(self, inputs: Sequence[Any]) -> None:
-        """Run ``loss_fn`` eagerly on ``inputs`` and refuse if its graph is not the traced one."""
+    def _check(self, inputs: Sequence[Any]) -> np.ndarray:
+        """Run ``loss_fn`` eagerly on ``inputs``, refuse if its graph is not the traced one; returns its loss."""
         root = self.loss_fn(*inputs)
         if not isinstance(root, Tensor) or root.op is None:
             raise TraceError("traced step, check=True: loss_fn no longer returns a Tensor with a graph")
@@ -137,6 +144,7 @@ class Traced:
                 f"traced step, check=True: the graph changed (data-dependent control flow?): node {where} "
                 f"is now {now}, traced as {then}; trace again"
             )
+        return root.data
 
 
 def trace(loss_fn: Callable[..., Any], *example_inputs: Any) -> Traced:
@@ -432,7 +440,7 @@ def _signature(x: Any) -> Any:
 
 def _describe(signature: Any) -> str:
     if signature[0] == "value":
-        return f"the value {signature[2]!r}"
+        return f"the value {reprlib.repr(signature[2])}"  # bounded: a long list is not printed whole
     text = f"a {signature[0]} of {signature[2]} with shape {signature[1]}"
     return text + (" that requires a gradient" if signature[0] == "Tensor" and signature[3] else "")
 

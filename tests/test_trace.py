@@ -246,3 +246,23 @@ def test_refuses_an_input_converted_on_the_way_in():
     x = np.arange(6.0).reshape(2, 3)  # float64 into a float32 graph: a copy the trace would bake in
     with pytest.raises(TraceError, match=r"input x enters the graph as a converted copy \(float64 → float32\)"):
         trace(lambda x: (Tensor(x, dtype=np.float32) * w).sum(), x)
+
+
+def test_check_true_finds_a_constant_computed_outside_the_graph():
+    w = _leaf((3,))
+
+    def loss_fn(x):
+        scale = float(x.data.sum())  # from the data, outside the graph: baked into the trace
+        return (x * w * scale).sum()
+
+    traced = trace(loss_fn, Tensor(np.ones(3)))
+    with pytest.raises(TraceError, match=r"differs from eager's .* baked into the trace"):
+        traced(Tensor(2 * np.ones(3)), check=True)
+
+
+def test_a_changed_value_is_described_briefly():
+    w = _leaf((3,))
+    traced = trace(lambda x, labels: (x * w).sum() * len(labels), Tensor(np.ones(3)), list(range(10_000)))
+    with pytest.raises(TraceError, match=r"the value \[") as error:
+        traced(Tensor(np.ones(3)), list(range(1, 10_001)))
+    assert len(str(error.value)) < 300
