@@ -107,7 +107,8 @@ class Traced:
         if eager is not None and not np.array_equal(loss, eager, equal_nan=True):
             raise TraceError(
                 f"traced step, check=True: the traced loss {float(loss)!r} differs from eager's {float(eager)!r} "
-                "on the same graph: a value computed from the inputs outside the graph was baked into the trace; trace again"
+                "on the same graph: a value computed from the inputs outside the graph was baked into the trace; "
+                "trace again"
             )
         for (kind, i), g in zip(self._grad_leaves, Tensor._own(grads)):
             (leaves[i] if kind == "leaf" else inputs[i]).grad = g
