@@ -156,6 +156,11 @@ def trace(loss_fn: Callable[..., Any], *example_inputs: Any) -> Traced:
     every other leaf of the graph (the parameters) is read when the traced step runs.
     See the module docstring for what a trace cannot see.
     """
+    arrays = [i for i, x in enumerate(example_inputs) if isinstance(x, Node | np.ndarray)]
+    for k, i in enumerate(arrays):
+        for j in arrays[k + 1 :]:
+            if example_inputs[i] is example_inputs[j]:  # the program could not tell which use is which
+                raise TraceError(f"trace: inputs {i} and {j} are the same object; pass two distinct arrays")
     root = loss_fn(*example_inputs)
     if isinstance(root, Node) and not isinstance(root, Tensor):
         raise TraceError(f"trace: loss_fn returned a {type(root).__name__}; only Tensor graphs can be traced")
@@ -171,7 +176,8 @@ class _Writer:
         self.loss_fn, self.examples, self.root = loss_fn, list(examples), root
         self.order = toposort(root)  # outputs first, as backprop walks them
         self.names: dict[Node, str] = {}
-        self.taken = {"np", "sum_to", "softmax_cross_entropy_arrays", "step", "loss"}
+        # the names the program itself uses: an argument called `float` or `np` is renamed
+        self.taken = {"np", "float", "sum_to", "softmax_cross_entropy_arrays", "step", "loss"}
         self.counts: dict[str, int] = {}
         self.arg_names = self._input_names()
         self.leaves: list[Tensor] = []  # leaves that are not inputs: program arguments after the inputs

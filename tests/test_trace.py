@@ -266,3 +266,20 @@ def test_a_changed_value_is_described_briefly():
     with pytest.raises(TraceError, match=r"the value \[") as error:
         traced(Tensor(np.ones(3)), list(range(1, 10_001)))
     assert len(str(error.value)) < 300
+
+
+def test_an_argument_named_like_what_the_program_calls_is_renamed():
+    w = _leaf((2, 3))
+
+    def loss_fn(float, np, t):
+        return softmax_cross_entropy(float @ w, t) + (np * w).sum()
+
+    x, m, t = Tensor(RNG.normal(size=(4, 2))), Tensor(RNG.normal(size=(2, 3))), np.array([0, 1, 2, 0])
+    _assert_same(loss_fn, [w], x, m, t)
+
+
+def test_refuses_one_tensor_given_as_two_inputs():
+    w = _leaf((3,))
+    x = Tensor(np.ones(3))
+    with pytest.raises(TraceError, match=r"inputs 0 and 1 are the same object"):
+        trace(lambda a, b: (a * w + b).sum(), x, x)
