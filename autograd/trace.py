@@ -181,7 +181,7 @@ class _Writer:
         self.counts: dict[str, int] = {}
         self.arg_names = self._input_names()
         self.leaves: list[Tensor] = []  # leaves that are not inputs: program arguments after the inputs
-        self.literals: dict[Node, str] = {}  # unnamed 0-d constants (``x / 100``), written as numbers
+        self.loss_parts: dict[Node, tuple[str, str]] = {}  # each fused loss: its delta's and its 1/N's names
 
     def _unique(self, base: str) -> str:
         name, k = base, 1
@@ -229,7 +229,6 @@ class _Writer:
                 )
         if node.data.ndim == 0 and node.name is None and not node.requires_grad:
             literal = repr(node.data[()])  # NumPy 2: np.float32(0.01), the shortest text that reads back exactly
-            self.literals[node] = literal
             self.names[node] = literal
             return literal
         name = self._unique(node.name if node.name is not None and _usable(node.name) else "param")
@@ -328,10 +327,10 @@ class _Writer:
             return _line(f"{out} = np.broadcast_to({names[0]}, {y.shape})", note)
         if op == "softmax_with_loss":
             target = self._target(node)
-            self.delta = self._unique(f"delta_{out}")  # softmax·Σt − t: the book's (y − t), unscaled
-            self.scale = self._unique(f"scale_{out}")
+            # softmax·Σt − t (the book's y − t, unscaled) and 1/N
+            delta, scale = self.loss_parts[node] = self._unique(f"delta_{out}"), self._unique(f"scale_{out}")
             return _line(
-                f"{out}, {self.delta}, _, {self.scale} = softmax_cross_entropy_arrays({names[0]}, {target})",
+                f"{out}, {delta}, _, {scale} = softmax_cross_entropy_arrays({names[0]}, {target})",
                 f"Softmax-with-Loss: {xs[0].data.shape} → loss",
             )
         raise TraceError(f"trace: op {op!r} is not supported (supported: {', '.join(SUPPORTED)})")
@@ -408,7 +407,8 @@ class _Writer:
         if op == "broadcast":
             return f"sum_to({g}, {node.inputs[0].data.shape})"
         # softmax_with_loss: the book's (y − t) / N
-        return f"{self.delta} * (float({g}) * {self.scale})"
+        delta, scale = self.loss_parts[node]
+        return f"{delta} * (float({g}) * {scale})"
 
 
 def _captured(node: Node, name: str) -> Any:

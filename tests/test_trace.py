@@ -283,3 +283,14 @@ def test_refuses_one_tensor_given_as_two_inputs():
     x = Tensor(np.ones(3))
     with pytest.raises(TraceError, match=r"inputs 0 and 1 are the same object"):
         trace(lambda a, b: (a * w + b).sum(), x, x)
+
+
+def test_two_losses_in_one_graph_keep_their_own_gradients():
+    w = _leaf((3, 4))
+
+    def loss_fn(x, t, u):
+        logits = x @ w
+        return softmax_cross_entropy(logits, t) + softmax_cross_entropy(logits * 2, u)
+
+    x = Tensor(RNG.normal(size=(5, 3)))
+    _assert_same(loss_fn, [w], x, np.array([0, 1, 2, 3, 0]), np.array([3, 3, 1, 0, 2]))
