@@ -27,6 +27,7 @@ from scratchgrad.autograd.graph import (
 from scratchgrad.autograd.losses import log_softmax, softmax, softmax_cross_entropy
 from scratchgrad.autograd.nudge import Nudge, nudge
 from scratchgrad.autograd.tensor import Tensor
+from scratchgrad.autograd.trace import Traced, TraceError, trace
 from scratchgrad.autograd.value import Value
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "Op",
     "ShapeError",
     "Tensor",
+    "TraceError",
+    "Traced",
     "Value",
     "backprop",
     "enable_grad",
@@ -53,4 +56,5 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "toposort",
+    "trace",
 ]

@@ -70,9 +70,37 @@ def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") 
     batch (N = 0) has a nan mean, as NumPy's mean of nothing, with a
     RuntimeWarning; its gradient is empty.
     """
+    loss, delta, mass, scale = softmax_cross_entropy_arrays(logits.data, target, reduction)
+
+    def grad(g: Any, y: Any, x: Any) -> Any:
+        # "none": each row's gradient times its own upstream gradient, a column against the rows.
+        g_rows = g.reshape((*x.shape[:-1], 1)) if reduction == "none" else g
+        if isinstance(x, Node):  # create_graph: softmax(x)·Σt - t, with softmax(x) as a node
+            probs = softmax(x, axis=-1)
+            row_mass = np.reshape(mass, (*x.shape[:-1], 1)) if np.ndim(mass) else mass
+            return (probs * row_mass - (probs.data * row_mass - delta)) * (g_rows * scale)
+        if reduction == "none":
+            return delta * g_rows
+        return delta * (float(g) * scale)  # g is the loss's 0-d gradient: scaled as a number, not an array
+
+    # The book's mean has the plain name; the others say theirs (the trace compiler knows only the mean).
+    name = "softmax_with_loss" if reduction == "mean" else f"softmax_with_loss_{reduction}"
+    return logits._result(loss, Op(name, "Softmax-with-Loss", grad), (logits,))
+
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def softmax_cross_entropy_arrays(
+    x: np.ndarray, target: Any, reduction: str = "mean"
+) -> tuple[np.ndarray, np.ndarray, Any, float]:
+    """The fused loss on plain arrays: the loss, ``delta`` = softmax·Σt − t, Σt per row and the gradient's scale.
+
+    The gradient of the loss is ``delta · scale`` (1/N for the mean, 1 otherwise); `softmax_cross_entropy`
+    records it, and the traced program (autograd/trace.py) calls this same function, so both round alike.
+    """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"softmax_cross_entropy: reduction must be one of {', '.join(_REDUCTIONS)}, not {reduction!r}")
-    x = logits.data
     if x.ndim not in (1, 2):
         raise ShapeError(f"softmax_cross_entropy: logits must be (N, C) or (C,), got {x.shape}")
     rows = x.reshape(1, -1) if x.ndim == 1 else x
@@ -104,28 +132,12 @@ def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") 
                 loss = loss / n
             else:
                 warnings.warn("softmax_cross_entropy: an empty batch (0 rows); the mean loss is nan",
-                              RuntimeWarning, 2)
+                              RuntimeWarning, 3)
                 loss = np.nan
     if x.ndim == 1:
         delta = delta.reshape(x.shape)
     scale = 1.0 / max(n, 1) if reduction == "mean" else 1.0  # an empty batch has an empty gradient
-
-    def grad(g: Any, y: Any, x: Any) -> Any:
-        # "none": each row's gradient times its own upstream gradient, a column against the rows.
-        g_rows = g.reshape((*x.shape[:-1], 1)) if reduction == "none" else g
-        if isinstance(x, Node):  # create_graph: softmax(x)·Σt - t, with softmax(x) as a node
-            probs = softmax(x, axis=-1)
-            row_mass = np.reshape(mass, (*x.shape[:-1], 1)) if np.ndim(mass) else mass
-            return (probs * row_mass - (probs.data * row_mass - delta)) * (g_rows * scale)
-        if reduction == "none":
-            return delta * g_rows
-        return delta * (float(g) * scale)  # g is the loss's 0-d gradient: scaled as a number, not an array
-
-    op = Op("softmax_with_loss", "Softmax-with-Loss", grad)
-    return logits._result(np.asarray(loss, dtype=x.dtype), op, (logits,))
-
-
-_REDUCTIONS = ("mean", "sum", "none")
+    return np.asarray(loss, dtype=x.dtype), delta, mass, scale
 
 
 # Up to this many columns `_row_max` works on the transposed copy (measured, 100×10 float32:

@@ -4,9 +4,11 @@ Run: python benchmarks/mnist_step.py [--blocks 40] [--full]
 
 Times, interleaved block by block so all see the same machine load:
   autograd   our nn.TwoLayerNet: forward, backward, nn.optim.SGD (in place)
+  traced     the same net and optimizer, the step traced once (autograd.trace) into straight-line NumPy
   manual     nn.manual.TwoLayerNet: the book's hand-written layers, gradient() + update
   numpy      a hand-written float32 NumPy step: no layer objects, no input gradient
   torch      PyTorch CPU (only if installed: pip install torch==2.13.0)
+  matmuls    the five matrix products of a step alone: the floor no engine can go below
 Targets: autograd <= 1.3x numpy and <= 0.6x torch per step; with --full, 10,000
 training iterations (batch sampling included; the engines take turns, 500 iterations
 at a time) in <= 0.6x PyTorch's time.
@@ -23,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scratchgrad import nn
+from scratchgrad.autograd import trace
 from scratchgrad.demos.blas import use_blas_threads
 
 BATCH, SIZES, LR = 100, (784, 50, 10), 0.1
@@ -45,6 +48,38 @@ def autograd_step() -> Step:
         optimizer.zero_grad()
         net.last_layer(net(x), t).backward()
         optimizer.step()
+
+    return step
+
+
+def traced_step() -> tuple[Step, float]:
+    """The traced step, and the seconds that tracing took (one eager step, the source written and compiled)."""
+    net = nn.TwoLayerNet(*SIZES, rng=0)
+    optimizer = nn.optim.SGD(net.parameters(), lr=LR)
+    x, t = batches(1)[0]
+    start = time.perf_counter()
+    traced = trace(lambda x, t: net.last_layer(net(x), t), x, t)
+    seconds = time.perf_counter() - start
+
+    def step(x: np.ndarray, t: np.ndarray) -> None:
+        traced(x, t)  # sets every parameter's .grad, as zero_grad() + backward() do
+        optimizer.step()
+
+    return step, seconds
+
+
+def matmul_floor() -> Step:
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.random(SIZES[:2], dtype=np.float32), rng.random(SIZES[1:], dtype=np.float32)
+    h, y = np.empty((BATCH, SIZES[1]), np.float32), np.empty((BATCH, SIZES[2]), np.float32)
+    dW1, dW2, dh = np.empty_like(W1), np.empty_like(W2), np.empty_like(h)
+
+    def step(x: np.ndarray, t: np.ndarray) -> None:
+        np.matmul(x, W1, out=h)
+        np.matmul(h, W2, out=y)
+        np.matmul(y, W2.T, out=dh)
+        np.matmul(h.T, y, out=dW2)
+        np.matmul(x.T, dh, out=dW1)
 
     return step
 
@@ -148,7 +183,11 @@ def main() -> None:
     parser.add_argument("--per-block", type=int, default=25, help="steps per block")
     parser.add_argument("--full", action="store_true", help="also time 10,000 training iterations")
     args = parser.parse_args()
-    steps: dict[str, Step] = {"autograd": autograd_step(), "manual": manual_step(), "numpy": numpy_step()}
+    traced, trace_seconds = traced_step()
+    steps: dict[str, Step] = {
+        "autograd": autograd_step(), "traced": traced, "manual": manual_step(), "numpy": numpy_step(),
+        "matmuls": matmul_floor(),
+    }
     torch = torch_step()
     if torch is None:
         print("PyTorch not installed (pip install torch==2.13.0): no torch column")
@@ -161,6 +200,12 @@ def main() -> None:
     for name, median in medians.items():
         print(f"  {name:9s} {median * 1e6:7.0f} us/step   ({median / medians['numpy']:.2f}x numpy)")
     print(f"  autograd / numpy = {medians['autograd'] / medians['numpy']:.2f}   (target <= 1.3)")
+    print(f"  traced / numpy = {medians['traced'] / medians['numpy']:.2f}   (target <= 0.95)")
+    print(f"  traced / matmuls = {medians['traced'] / medians['matmuls']:.2f}   (target <= 1.5)")
+    print(f"  traced / autograd = {medians['traced'] / medians['autograd']:.2f}")
+    saved = medians["autograd"] - medians["traced"]
+    paid = f"pays for itself after {trace_seconds / saved:.0f} steps" if saved > 0 else "never pays for itself"
+    print(f"  tracing (one eager step, source written and compiled): {trace_seconds * 1e3:.1f} ms, {paid}")
     if "torch" in medians:
         print(f"  autograd / torch = {medians['autograd'] / medians['torch']:.2f}   (target <= 0.6)")
     if args.full:

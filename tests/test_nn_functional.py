@@ -197,7 +197,7 @@ def test_cross_entropy_every_reduction_is_the_fused_node_and_adds_nothing_for_a_
     rows = -(np.where(soft != 0, soft * log_p, 0.0)).sum(axis=1)
     expected = {"mean": rows.mean(), "sum": rows.sum(), "none": rows}[reduction]
     loss = F.cross_entropy(Tensor(logits, requires_grad=True), soft, reduction=reduction)
-    assert loss.op.name == "softmax_with_loss"
+    assert loss.op.name.startswith("softmax_with_loss")  # the one fused node, named by its reduction
     np.testing.assert_allclose(np.asarray(loss), expected, rtol=1e-12)
     rng = np.random.default_rng(1)
     a = Tensor(rng.standard_normal((4, 3)).T, requires_grad=True)  # non-contiguous

@@ -13,7 +13,7 @@ import numpy as np
 
 import scratchgrad
 from scratchgrad import Tensor, Value, nn, viz
-from scratchgrad.autograd import gradcheck, log_softmax, no_grad, softmax, softmax_cross_entropy
+from scratchgrad.autograd import Traced, gradcheck, log_softmax, no_grad, softmax, softmax_cross_entropy, trace
 
 assert_type(scratchgrad.__version__, str)
 
@@ -35,6 +35,13 @@ assert_type(loss, Tensor)
 assert_type(loss.item(), float)
 with no_grad():
     assert_type(x.sum(), Tensor)
+
+# trace: a Traced whose call gives the loss as a float.
+labels = np.array([0, 1, 2, 0])
+traced = trace(lambda x, t: softmax_cross_entropy(x, t), x, labels)
+assert_type(traced, Traced)
+assert_type(traced(x, labels, check=True), float)
+assert_type(traced.source, str)
 
 # nn: Sequential keeps its layers' types, so net[0].W is known.
 net = nn.Sequential(nn.Affine(3, 5), nn.ReLU(), nn.Affine(5, 2))
