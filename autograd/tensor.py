@@ -54,8 +54,9 @@ class Tensor(Node, ew.Arithmetic):
     raw writes between two backward passes through one graph (see `autograd.versions`).
     """
 
-    # _version: see autograd/versions.py; _snapshot: the copy of a watched leaf's data handed out
-    __slots__ = ("_snapshot", "_version")
+    # _version: see autograd/versions.py; _snapshot: the copy of a watched leaf's data handed out;
+    # _saves: how many recorded ops saved the watched leaf since it last changed
+    __slots__ = ("_saves", "_snapshot", "_version")
     _grad_zero = None
     # Make NumPy hand `ndarray <op> Tensor` to our reflected operators.
     __array_ufunc__ = None

@@ -15,16 +15,19 @@ through no code of ours, and copying or hashing every saved array in every forwa
 more than the step. So when a recorded op saves a *leaf* tensor, the leaf's class is switched
 to a twin whose ``data`` property (and ``numpy()``/``detach()``, which read it) keeps a copy of
 the array the first time it is handed out; backward compares that copy with the data and
-refuses if they differ, then switches the leaf back. Training loops never read ``.data``
-between forward and backward, so they copy nothing; reading or printing costs one copy and
-never raises; nothing is ever made read-only.
+refuses if they differ. The leaf is switched back only by a backward pass through every op
+that saved it since it was last changed (the leaf counts them), so a graph still alive keeps
+it watched; an optimizer step or other bump restarts the count, since older graphs refuse
+by version anyway. Training loops never read ``.data`` between forward and backward (the
+optimizer and layers read the slot), so they copy nothing; reading or printing costs one
+copy and never raises; nothing is ever made read-only.
 
 **Not detected** (documented in `Tensor` too): writes through an array obtained *before* the
 forward that saved the tensor (the array you passed to ``Tensor(...)``, a ``p.data`` kept from
 earlier, ``net.params[...]``); writes into the data of an *intermediate* result, or through a
 view of a leaf that an op returned (``reshape``, ``transpose``, indexing); raw writes made
-after a backward pass through any graph that saved the leaf (it stops watching the leaf), then
-backward through the same or another older graph; and `Value` (``v.data = 5.0``):
+after the backward passes through all the ops that saved the leaf (it is no longer watched),
+then backward through one of those graphs again; and `Value` (``v.data = 5.0``):
 intercepting a float's assignment would slow every scalar op. Writes by the library's own
 paths (versions) are detected in all these cases.
 """
@@ -55,6 +58,7 @@ def bump(*tensors: Any) -> None:
     for tensor in tensors:
         tensor._version = now
         tensor._snapshot = None
+        tensor._saves = 0  # graphs that saved it before now refuse by version: no longer counted
 
 
 class _Watched:
@@ -69,7 +73,7 @@ class _Watched:
         # of the engine reads it to compute a result (a weight used again before backward):
         # ops never write their inputs, and copying there would tax every such op.
         if self._snapshot is None and sys._getframe(1).f_globals.get("__name__") not in _ENGINE_OPS:
-            self._snapshot = array.copy()
+            self._snapshot = _snapshot_of(array)
         return array
 
     @data.setter
@@ -79,7 +83,7 @@ class _Watched:
 
     def __reduce_ex__(self, protocol: Any) -> Any:  # pickled and copied as the class itself, not this twin
         dict_state, slot_state = super().__reduce_ex__(2)[2]
-        return object.__new__, (_BASE[type(self)],), (dict_state, {**slot_state, "_snapshot": None})
+        return object.__new__, (_BASE[type(self)],), (dict_state, {**slot_state, "_snapshot": None, "_saves": 0})
 
     # Metadata reads do not hand the array out.
     shape = property(lambda self: data_of(self).shape)
@@ -93,27 +97,40 @@ _TWIN: dict[type, type] = {}  # a tensor class -> its watched twin
 _BASE: dict[type, type] = {}  # a watched twin -> its class
 
 
+def _snapshot_of(array: np.ndarray) -> np.ndarray:
+    """The copy a watched leaf keeps of data handed out (the only copy this module takes)."""
+    return array.copy()
+
+
+# Held while a leaf is switched to or from its twin and its saves are counted: a backward in
+# one thread must not switch back a leaf that another thread's forward has just saved.
+_watching = threading.Lock()
+
+
 def saved(leaf: Any) -> None:
     """``leaf`` is an input of an op just recorded: watch it for raw writes until backward."""
-    cls = leaf.__class__
-    if cls in _BASE:  # watched already, for an older graph
-        snapshot = leaf._snapshot
-        if snapshot is not None and not _same(snapshot, data_of(leaf)):
-            bump(leaf)  # written since it was handed out: stale for the older graphs, fine for this one
-        return
-    twin = _TWIN.get(cls)
-    if twin is None:
-        # Named as the class itself: type(p).__name__ and error messages show "Parameter".
-        names = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
-        twin = _TWIN[cls] = type(cls.__name__, (_Watched, cls), {"__slots__": (), **names})
-        _BASE[twin] = cls
-    leaf.__class__ = twin
-    leaf._snapshot = None
+    with _watching:
+        cls = leaf.__class__
+        if cls in _BASE:  # watched already, for an older graph
+            snapshot = leaf._snapshot
+            if snapshot is not None and not _same(snapshot, data_of(leaf)):
+                bump(leaf)  # written since it was handed out: stale for the older graphs, fine for this one
+            leaf._saves += 1
+            return
+        twin = _TWIN.get(cls)
+        if twin is None:
+            # Named as the class itself: type(p).__name__ and error messages show "Parameter".
+            names = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+            twin = _TWIN[cls] = type(cls.__name__, (_Watched, cls), {"__slots__": (), **names})
+            _BASE[twin] = cls
+        leaf.__class__ = twin
+        leaf._snapshot = None
+        leaf._saves = 1
 
 
 def check_unchanged(order: list[Any]) -> None:
     """Refuse to backpropagate through ``order`` (interior nodes) if any input changed since its op read it."""
-    watched = []
+    saves: dict[Any, int] = {}  # watched leaf -> how many ops of this graph saved it
     for node in order:
         # A node built by graph.record directly rather than Tensor._result has no stamp: unchecked.
         version = getattr(node, "_version", None)
@@ -127,12 +144,15 @@ def check_unchanged(order: list[Any]) -> None:
                 snapshot = x._snapshot
                 if snapshot is not None and not _same(snapshot, data_of(x)):
                     raise _modified(x, node)
-                watched.append(x)
-    for x in watched:  # backward reads them now: this graph no longer needs them watched
-        base = _BASE.get(x.__class__)
-        if base is not None:
-            x.__class__ = base
-            x._snapshot = None
+                saves[x] = saves.get(x, 0) + 1
+    with _watching:
+        for x, count in saves.items():
+            # Saved by ops of this graph only: backward reads it now, no other graph needs it
+            # watched. Saved by others too (a graph still alive, or one dropped: no telling), it
+            # stays watched, snapshot and all: an array handed out earlier may still be written.
+            if x._saves == count and x.__class__ in _BASE:
+                x.__class__ = _BASE[x.__class__]
+                x._snapshot = None
 
 
 def _same(snapshot: np.ndarray, array: np.ndarray) -> bool:

@@ -46,7 +46,7 @@ class Affine(Module):
         self.b = Parameter(np.zeros(out_features), name="b", dtype=dtype)
 
     def forward(self, x: Any) -> Tensor:
-        x = F.as_input(x, self.W.data.dtype, self)
+        x = F.as_input(x, self.W.dtype, self)  # not W.data: a watched weight would copy it
         if x.data.ndim > 2:  # the array's own attribute: this runs for every layer call
             x = x.reshape(x.shape[0], -1)
         return x @ self.W + self.b

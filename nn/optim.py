@@ -60,7 +60,9 @@ class Optimizer:
         stepped = []
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
-                self.update(p.data, p.grad, state)
+                # The slot itself: a read through a watched leaf's .data would copy it, and
+                # the bump below tells every older graph anyway.
+                self.update(versions.data_of(p), p.grad, state)
                 stepped.append(p)
         versions.bump(*stepped)  # graphs recorded before this step can no longer backpropagate
 

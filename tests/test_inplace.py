@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy as copy_module
 import pickle
+import threading
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from scratchgrad import nn
-from scratchgrad.autograd import Tensor, grad, gradcheck, is_grad_enabled, no_grad
+from scratchgrad.autograd import Tensor, grad, gradcheck, is_grad_enabled, no_grad, versions
 
 MODIFIED = "modified after the forward pass"
 
@@ -233,3 +234,69 @@ def test_a_refused_backward_leaves_grad_mode_as_it_was() -> None:
             grad(y, x, create_graph=True)
         assert not is_grad_enabled()
     assert is_grad_enabled()
+
+
+@pytest.mark.parametrize("write", WRITES)
+@pytest.mark.parametrize("first", ["older", "newer"])
+def test_a_write_after_backward_through_one_graph_breaks_the_other_graph_sharing_the_leaf(
+    write: str, first: str
+) -> None:
+    """Backward through one graph must not stop the watch another live graph still relies on."""
+    x, w = leaves()
+    older, newer = (x * w).sum(), (x * w * 2.0).sum()
+    done, other = (older, newer) if first == "older" else (newer, older)
+    done.backward()
+    WRITES[write](w)
+    x.zero_grad()
+    with pytest.raises(RuntimeError, match=rf"tensor 'w' of shape \(2,\) was {MODIFIED}"):
+        other.backward()
+    assert x.grad is None
+
+
+def test_an_array_handed_out_before_one_backward_and_written_after_it_is_caught() -> None:
+    x, w = leaves()
+    y1, y2 = (x * w).sum(), (x * w * 2.0).sum()
+    array = w.data  # handed out while both graphs hold w
+    y1.backward()
+    array[...] = 100.0
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        y2.backward()
+
+
+def test_graphs_built_and_backpropagated_in_two_threads_sharing_a_leaf_are_checked() -> None:
+    x, w = leaves()
+    graphs: dict[str, Tensor] = {}
+
+    def forward(name: str, scale: float) -> None:
+        graphs[name] = (x * w * scale).sum()
+
+    for name, scale in (("a", 1.0), ("b", 2.0)):
+        thread = threading.Thread(target=forward, args=(name, scale))
+        thread.start()
+        thread.join()
+    thread = threading.Thread(target=graphs["a"].backward)
+    thread.start()
+    thread.join()
+    w.data[...] = 100.0
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        graphs["b"].backward()
+
+
+def test_a_training_loop_copies_no_parameter_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No step pays a snapshot: not the layers' reads, not the optimizer's, not with graphs left alive."""
+    net = nn.TwoLayerNet(3, 4, 2, dtype=np.float64, rng=0)
+    opt = nn.optim.SGD(net.parameters(), lr=0.1)
+    copies = []
+    real_copy = versions._snapshot_of
+    monkeypatch.setattr(versions, "_snapshot_of", lambda array: copies.append(1) or real_copy(array))
+    x, t = np.ones((2, 3)), np.array([0, 1])
+    for _ in range(4):
+        evaluation = net(x)  # a graph kept alive, never backpropagated: the weights stay watched
+        opt.zero_grad()
+        net.last_layer(net(x), t).backward()
+        opt.step()
+        assert evaluation.shape == (2, 2)
+    assert copies == []
+    for p in net.parameters():
+        p.data  # noqa: B018 -- the user's read of a watched leaf: counted, so the counter can fail
+    assert copies
