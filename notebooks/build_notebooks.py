@@ -24,7 +24,7 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "ko")
-SOURCES = ("ch1_graph", "ch2_chain_rule")
+SOURCES = ("ch1_graph", "ch2_chain_rule", "ch3_activations", "ch4_affine_softmax")
 """The notebooks in the order the chapter teaches them."""
 
 
