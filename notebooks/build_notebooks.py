@@ -4,7 +4,8 @@
 
 tests/test_notebooks.py fails when a committed notebook differs from what this writes.
 
-Each source module has ``NAME`` (the file name, without .ipynb) and ``CELLS``: markdown cells with
+Each source module has ``NAME`` (the file name, without .ipynb), ``DATA`` if it reads a data set, and
+``CELLS``: markdown cells with
 the English and the Korean text (`md`, `answer`), code cells shared by both (`code`). The code is the
 same in both languages, so a fix reaches both; the notebooks are written without outputs, with
 stable cell ids, so that rebuilding an unchanged source changes no byte (a test checks it).
@@ -25,7 +26,7 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "ko")
 SOURCES = ("ch1_graph", "ch2_chain_rule", "ch3_activations", "ch4_affine_softmax",
-           "ch5_two_layer_net")
+           "ch5_two_layer_net", "ch6_training")
 """The notebooks in the order the chapter teaches them."""
 
 
@@ -54,13 +55,18 @@ def answer(en: str, ko: str) -> Cell:
                              for lang, text in (("en", en), ("ko", ko))})
 
 
-def notebook(name: str, cells: list[Cell], lang: str) -> nbformat.NotebookNode:
-    """The notebook of ``cells`` in ``lang``: no outputs, cell ids made from the name and the position."""
+def notebook(name: str, cells: list[Cell], lang: str, data: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+    """The notebook of ``cells`` in ``lang``: no outputs, cell ids made from the name and the position.
+
+    ``data``: the data sets it reads (``"mnist"``), recorded in its metadata for the test that runs it.
+    """
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
+    if data:
+        nb.metadata["scratchgrad"] = {"data": list(data)}
     for k, cell in enumerate(cells, 1):
         made = (nbformat.v4.new_markdown_cell if cell.kind == "markdown" else nbformat.v4.new_code_cell)(
             cell.text[lang])
@@ -79,7 +85,8 @@ def built() -> dict[Path, str]:
         modules = [importlib.import_module(source) for source in SOURCES]
     finally:
         sys.path.remove(str(HERE))
-    return {HERE / lang / f"{module.NAME}.ipynb": nbformat.writes(notebook(module.NAME, module.CELLS, lang)) + "\n"
+    return {HERE / lang / f"{module.NAME}.ipynb": nbformat.writes(
+        notebook(module.NAME, module.CELLS, lang, getattr(module, "DATA", ()))) + "\n"
             for module in modules for lang in LANGS}
 
 

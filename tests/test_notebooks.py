@@ -58,11 +58,13 @@ def this_python_kernel():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_a_notebook_runs_top_to_bottom_and_shows_its_drawings(path, tmp_path):
+def test_a_notebook_runs_top_to_bottom_and_shows_its_drawings(path, tmp_path, request, monkeypatch):
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("ipykernel")
     nb = nbformat.read(path, as_version=4)
+    if "mnist" in nb.metadata.get("scratchgrad", {}).get("data", []):  # the kernel inherits the environment
+        monkeypatch.setenv("MNIST_DIR", str(request.getfixturevalue("real_mnist")))
     probe = nbformat.v4.new_code_cell("import sys; print(sys.executable)")
     nb.cells.append(probe)
     # timeout: per cell, so a hung cell fails instead of hanging the suite; errors fail (CellExecutionError)
