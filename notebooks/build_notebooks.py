@@ -26,7 +26,8 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "ko")
 SOURCES = ("ch1_graph", "ch2_chain_rule", "ch3_activations", "ch4_affine_softmax",
-           "ch5_two_layer_net", "ch6_training")
+           "ch5_two_layer_net", "ch6_training",
+           "ch7_network_view")
 """The notebooks in the order the chapter teaches them."""
 
 
