@@ -15,4 +15,4 @@ bench:
 	bash scripts/setup.sh && .venv/bin/pip install -q -e '.[bench]' && .venv/bin/python benchmarks/value_step.py
 # The chapter as notebooks (notebooks/en, notebooks/ko) in JupyterLab, from the project's venv.
 notebook:
-	bash scripts/setup.sh && .venv/bin/pip install -q -e '.[notebooks]' && .venv/bin/jupyter lab notebooks
+	bash scripts/notebook.sh
