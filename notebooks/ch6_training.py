@@ -27,13 +27,14 @@ trains for 10,000 steps and reaches about 97 % (`scratchgrad-train-mnist` does t
 10,000단계를 학습해 약 97 %에 이릅니다(`scratchgrad-train-mnist`가 그 학습을 합니다).
 """),
     code("""
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
-from scratchgrad import nn
+from scratchgrad import nn, viz
 from scratchgrad.demos.blas import use_blas_threads
 from scratchgrad.nn.data import load_mnist
 
+viz.install_notebook_display()   # a Figure at the end of a cell is shown as a picture
 use_blas_threads(1)   # this net's matrices are small: a second BLAS thread only waits (10-30x slower when busy)
 (x_train, t_train), (x_test, t_test) = load_mnist()   # downloaded once into a cache, if needed
 print(x_train.shape, t_train.shape, x_test.shape)
@@ -82,7 +83,8 @@ images follows the one on the training images, so the net is not just memorising
 정확도를 따라가므로, 신경망이 그저 외우고 있는 것은 아닙니다.
 """),
     code("""
-fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+fig = Figure(figsize=(10, 3.5))
+left, right = fig.subplots(1, 2)
 left.plot(losses, linewidth=0.7)
 left.set(xlabel="step", ylabel="loss", title="mini-batch loss (SGD, lr 0.1)")
 steps, train_acc, test_acc = zip(*accuracy)
@@ -90,7 +92,7 @@ right.plot(steps, train_acc, "o-", label="train")
 right.plot(steps, test_acc, "s--", label="test")
 right.set(xlabel="step", ylabel="accuracy", title="accuracy")
 right.legend()
-plt.show()
+fig
 """, "drawing"),
     md("""
 ## Optimizers compared
@@ -110,13 +112,14 @@ runs = {
     "AdaGrad": train(nn.optim.AdaGrad, lr=0.01),
     "Adam": train(nn.optim.Adam, lr=0.001),
 }
-fig, ax = plt.subplots(figsize=(6, 3.5))
+fig = Figure(figsize=(6, 3.5))
+ax = fig.subplots()
 for name, (run_losses, run_accuracy) in runs.items():
     smooth = np.convolve(run_losses, np.ones(50) / 50, mode="valid")   # the mean of 50 steps
     ax.plot(smooth, label=f"{name}: test {run_accuracy[-1][2]:.3f}")
 ax.set(xlabel="step", ylabel="loss (mean of 50 steps)", yscale="log")
 ax.legend()
-plt.show()
+fig
 """, "drawing"),
     md("""
 ## Exercise
