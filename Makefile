@@ -1,5 +1,5 @@
 # The README's quick start: `make demo`, `make test` (what CI runs, via .ci/run).
-.PHONY: demo test test-fast test-dist bench
+.PHONY: demo test test-fast test-dist bench notebook
 demo:
 	bash scripts/demo.sh
 # Everything CI checks: the fast suite, then the suite against the built wheel.
@@ -13,3 +13,6 @@ test-dist:
 	bash scripts/test_dist.sh
 bench:
 	bash scripts/setup.sh && .venv/bin/pip install -q -e '.[bench]' && .venv/bin/python benchmarks/value_step.py
+# The chapter as notebooks (notebooks/en, notebooks/ko) in JupyterLab, from the project's venv.
+notebook:
+	bash scripts/notebook.sh

@@ -179,3 +179,20 @@ def test_files_are_written_all_or_none(tmp_path):
     assert caught.value.filename == str(tmp_path / "b.svg")
     assert (tmp_path / "a.svg").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.svg", "b.svg"]
+
+
+def test_after_the_opt_in_jupyter_shows_the_network_views_figures_too(monkeypatch):
+    """The network view draws matplotlib Figures without pyplot, and IPython shows a Figure only through a
+    formatter: `install_notebook_display` registers one, so ``viz.network(...)`` as a cell's last line is a picture."""
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    figure = pytest.importorskip("matplotlib.figure")
+    monkeypatch.setattr(Node, "_repr_svg_", None, raising=False)
+    shell = interactiveshell.InteractiveShell.instance()
+    try:
+        drawn = figure.Figure(figsize=(1, 1))
+        drawn.add_subplot().plot([0, 1])
+        assert "image/png" not in shell.display_formatter.format(drawn)[0]
+        viz.install_notebook_display()
+        assert shell.display_formatter.format(drawn)[0]["image/png"][:4] == b"\x89PNG"
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()

@@ -1,5 +1,6 @@
 """viz.replay: one frame per node backward visits, the chain rule in numbers, a page that works offline."""
 
+import html
 import os
 import re
 import shutil
@@ -444,3 +445,20 @@ def test_a_caption_names_a_node_on_one_line():
     y = x * 3
     y.backward()
     assert caption(toposort(y), 0, {}).splitlines()[2].startswith(r"to two\nlines: upstream")
+
+
+def test_without_a_path_the_replay_is_a_page_that_jupyter_shows_inline(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = Value(3.0, name='"x" </iframe><script>alert(1)</script>')
+    y = x * x
+    y.backward()
+    shown = viz.replay(y)
+    assert isinstance(shown, viz.Replay) and shown.frames == 1
+    assert not list(tmp_path.iterdir())  # nothing written
+    assert shown.html == viz.replay(y, tmp_path / "r.html").read_text(encoding="utf-8")  # the same page as the file
+    cell = shown._repr_html_()  # what Jupyter calls: the page in an iframe, offline, scripts in a sandbox
+    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" title="[^"<>]*" style="[^"<>]*"></iframe>',
+                         cell)
+    assert match is not None  # the user's quotes and tags cannot end the attribute or the iframe
+    assert html.unescape(match[1]) == shown.html
+    assert shown.save(tmp_path / "saved.html").read_text(encoding="utf-8") == shown.html

@@ -8,7 +8,7 @@
 >>> text = viz.to_dot(z)      # DOT text
 >>> # viz.draw(z)             # inline in Jupyter
 >>> # viz.render(z, "z.svg")  # or .png, .pdf, .dot
->>> # viz.replay(z, "z.html") # the backward pass, one node at a time
+>>> # viz.replay(z, "z.html") # the backward pass, one node at a time (no path: shown inline in Jupyter)
 >>> # viz.gallery.write_gallery("out/gallery")  # every figure of the chapter, and index.html
 >>> figure = viz.book.apple_tax()   # the book's figures, with their boxes and labels
 >>> text = viz.to_dot(figure.root, **figure.options())
@@ -38,7 +38,7 @@ from scratchgrad.viz.render import (
     install_notebook_display,
     render,
 )
-from scratchgrad.viz.replay import replay
+from scratchgrad.viz.replay import Replay, replay
 from scratchgrad.viz.scopes import module_boxes, scope, scoped
 from scratchgrad.viz.view import DEFAULT_MAX_NODES, backward_has_run
 
@@ -52,6 +52,7 @@ __all__ = [
     "GraphvizNotFound",
     "RenderFailed",
     "RenderTimeout",
+    "Replay",
     "backward_has_run",
     "book",
     "draw",

@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Unpack
@@ -213,8 +214,27 @@ def install_notebook_display() -> None:
     It gives the node classes a ``_repr_svg_`` method, the hook IPython looks
     for; outside Jupyter nothing changes. Without Graphviz a node falls back
     to its text form. For per-drawing options, display ``viz.draw(node, ...)``.
+
+    In IPython it also shows matplotlib figures, such as the network view's
+    (`viz.network`), as pictures: they are made without pyplot (no global
+    state), and IPython shows a Figure only through the formatter that
+    pyplot's inline backend registers, so they would print as text.
     """
     Node._repr_svg_ = _node_svg  # type: ignore[attr-defined]
+    _show_figures_in_ipython()
+
+
+def _show_figures_in_ipython() -> None:
+    """Register a PNG formatter for matplotlib Figures with the running IPython, if any (importing neither)."""
+    ipython = sys.modules.get("IPython")  # not imported: no IPython is running, nothing to register with
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    from IPython.core.pylabtools import print_figure
+
+    # by name: matplotlib is imported only when a figure is drawn
+    shell.display_formatter.formatters["image/png"].for_type_by_name(
+        "matplotlib.figure", "Figure", lambda fig: print_figure(fig, "png", bbox_inches="tight"))
 
 
 def _node_svg(node: Node) -> str | None:

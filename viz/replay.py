@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any, Unpack, overload
 
 from scratchgrad.autograd import Node, toposort
 from scratchgrad.viz import format as fmt
@@ -51,9 +51,47 @@ page of 179 frames (6 minutes of ``dot`` on two busy cores).
 FRAME_FORMATS = ("svg", "png")
 
 
+class Replay:
+    """A replay page held in memory: Jupyter shows it inline, `save` writes it to a file.
+
+    ``html`` is the whole self-contained page; ``frames`` how many frames it has.
+    In a notebook it is an ``<iframe>`` whose ``srcdoc`` holds the page (escaped,
+    so no text in it can end the attribute), sandboxed to run only its own
+    script: it works offline, and its ids and styles cannot clash with the notebook's.
+    """
+
+    def __init__(self, html: str, frames: int, height: int) -> None:
+        self.html, self.frames, self._height = html, frames, height
+
+    def __repr__(self) -> str:
+        return f"<Replay: {self._count()}, {len(self.html.encode('utf-8')):,} bytes of HTML>"
+
+    def _count(self) -> str:
+        return f"{self.frames} frame" + ("s" if self.frames != 1 else "")
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+                f'title="backward replay, {self._count()}" '
+                f'style="width: 100%; height: {self._height}px; border: 1px solid #ddd;"></iframe>')
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (whole or not at all) and return it."""
+        path = Path(path)
+        write_files({path: self.html.encode("utf-8")})
+        return path
+
+
+@overload
+def replay(root: Node, path: None = None, *, frames_dir: str | Path | None = None, frame_format: str = "svg",
+           max_frames: int | None = MAX_FRAMES, max_bytes: int | None = MAX_BYTES,
+           timeout: float | None = DEFAULT_TIMEOUT, **options: Unpack[DotOptions]) -> Replay: ...
+@overload
+def replay(root: Node, path: str | Path, *, frames_dir: str | Path | None = None, frame_format: str = "svg",
+           max_frames: int | None = MAX_FRAMES, max_bytes: int | None = MAX_BYTES,
+           timeout: float | None = DEFAULT_TIMEOUT, **options: Unpack[DotOptions]) -> Path: ...
 def replay(
     root: Node,
-    path: str | Path,
+    path: str | Path | None = None,
     *,
     frames_dir: str | Path | None = None,
     frame_format: str = "svg",
@@ -61,8 +99,12 @@ def replay(
     max_bytes: int | None = MAX_BYTES,
     timeout: float | None = DEFAULT_TIMEOUT,
     **options: Unpack[DotOptions],
-) -> Path:
-    """Write the backward replay of the graph behind ``root`` (after ``backward()``) to the HTML file ``path``.
+) -> Replay | Path:
+    """The backward replay of the graph behind ``root`` (after ``backward()``) as one HTML page.
+
+    With ``path`` the page is written there and the path returned; without
+    it the page is returned as a `Replay`, which a notebook shows inline
+    (``viz.replay(loss)`` as the last line of a cell).
 
     ``options`` are those of `viz.to_dot` (boxes, labels, highlight...), except
     that ``max_nodes`` defaults to None (see `frames`). ``frames_dir`` also
@@ -82,12 +124,14 @@ def replay(
     # On the page the explanation is HTML beside the drawing (readable at any width); the
     # frame images written for animations carry it as a caption above the graph instead.
     dots = _dots(root, captions, options, captioned=False, max_bytes=max_bytes)
-    svgs = _render_all(dots, "svg", timeout, max_bytes, "the page")
-    path = Path(path)
+    svgs = [svg.decode("utf-8") for svg in _render_all(dots, "svg", timeout, max_bytes, "the page")]
     texts = [text for _, text in captions]
-    text = page(_title(root), [svg.decode("utf-8") for svg in svgs], texts).encode("utf-8")
-    _check_bytes(len(text), max_bytes, "the page", f"{len(text) / 1e6:.1f} MB")
-    files = {path: text}
+    text = page(_title(root), svgs, texts)
+    size = len(text.encode("utf-8"))
+    _check_bytes(size, max_bytes, "the page", f"{size / 1e6:.1f} MB")
+    files: dict[Path, bytes] = {}
+    if path is not None:
+        files[Path(path)] = text.encode("utf-8")
     if frames_dir is not None:
         folder = Path(frames_dir)
         captioned = _dots(root, captions, options, captioned=True, max_bytes=max_bytes)
@@ -102,7 +146,22 @@ def replay(
     if frames_dir is not None:
         for old in stale:  # an earlier, longer replay's frames: they would look like part of this one
             old.unlink(missing_ok=True)
-    return path
+    if path is not None:
+        return Path(path)
+    return Replay(text, len(svgs), _iframe_height(svgs, texts))
+
+
+def _iframe_height(svgs: list[str], texts: list[str]) -> int:
+    """Pixels an inline replay needs: the tallest frame (its drawing or its explanation) under the page's header.
+
+    Graphviz gives SVG sizes in points (1 pt = 4/3 px); a drawing is scaled down, never up, to the width.
+    """
+    drawing = max((float(m[1]) * 4 / 3 for svg in svgs if (m := _SVG_HEIGHT.search(svg))), default=300.0)
+    explanation = 24 * max(text.count("\n") + 2 for text in texts)
+    return int(min(max(drawing, explanation) + 190, 1200))
+
+
+_SVG_HEIGHT = re.compile(r'<svg[^>]*\sheight="([\d.]+)pt"')
 
 
 _FRAME_FILE = re.compile(r"frame-\d{3,}\.(svg|png)")
