@@ -354,31 +354,30 @@ def _assignment(text: str) -> tuple[str, float]:
     return name, value
 
 
-def _step(text: str) -> float:
+def _float(text: str) -> float:
+    """``text`` as a float, nan when it is none: each option's check then refuses it with its own message."""
     try:
-        step = float(text)
+        return float(text)
     except ValueError:
-        step = math.nan
+        return math.nan
+
+
+def _step(text: str) -> float:
+    step = _float(text)
     if not math.isfinite(step):
         raise argparse.ArgumentTypeError(f"expected a finite number to nudge by, got {text!r}")
     return step
 
 
 def _dpi(text: str) -> float:
-    try:
-        dpi = float(text)
-    except ValueError:
-        dpi = math.nan
+    dpi = _float(text)
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise argparse.ArgumentTypeError(f"expected a resolution from {MIN_DPI} to {MAX_DPI} dpi, got {text!r}")
     return dpi
 
 
 def _scale(text: str) -> float:
-    try:
-        factor = float(text)
-    except ValueError:
-        factor = math.nan
+    factor = _float(text)
     if not MIN_DPI <= factor * DEFAULT_DPI <= MAX_DPI:
         raise argparse.ArgumentTypeError(
             f"expected a scale from {MIN_DPI / DEFAULT_DPI:g} to {MAX_DPI / DEFAULT_DPI:g}, got {text!r}")
@@ -396,10 +395,7 @@ def _budget(text: str) -> int | None:
 def _megabytes(text: str) -> int | None:
     if text.lower() == "none":
         return None
-    try:
-        megabytes = float(text)
-    except ValueError:
-        megabytes = math.nan
+    megabytes = _float(text)
     if not megabytes > 0 or math.isinf(megabytes):
         raise argparse.ArgumentTypeError(f"expected a number of megabytes above 0 or 'none', got {text!r}")
     return int(megabytes * 1e6)
@@ -408,10 +404,7 @@ def _megabytes(text: str) -> int | None:
 def _seconds(text: str) -> float | None:
     if text.lower() == "none":
         return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
+    seconds = _float(text)
     if not seconds > 0 or math.isinf(seconds):
         raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 or 'none', got {text!r}")
     return seconds
